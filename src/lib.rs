@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod base64url;
+pub mod ece;
+pub mod error;
+pub mod fast_p256;
+pub mod keys;
+pub mod vapid;
+
+#[cfg(feature = "napi")]
+mod binding;
+
+pub use error::{Error, Result};
