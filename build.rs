@@ -1,4 +1,4 @@
 fn main() {
-    #[cfg(feature = "napi")]
-    napi_build::setup();
+  #[cfg(feature = "napi")]
+  napi_build::setup();
 }

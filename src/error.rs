@@ -14,130 +14,130 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 #[allow(missing_docs)] // the variant docs describe their fields
 pub enum Error {
-    /// A field that must be base64url is not (`field` names it).
-    InvalidBase64 { field: &'static str },
-    /// A subscription's `p256dh` is not a 65-byte uncompressed P-256 point on the curve.
-    InvalidP256dh { reason: &'static str },
-    /// A subscription's `auth` secret is not exactly 16 bytes.
-    InvalidAuth { len: usize },
-    /// The VAPID public key is not a 65-byte uncompressed P-256 point on the curve.
-    InvalidVapidPublicKey { reason: &'static str },
-    /// The VAPID private key is not a 32-byte scalar in `1..n`.
-    InvalidVapidPrivateKey { reason: &'static str },
-    /// The VAPID public key is not the one that belongs to the private key.
-    VapidKeyMismatch,
-    /// The VAPID subject is not a `mailto:` or `https:` URL.
-    InvalidSubject { reason: String },
-    /// The VAPID audience is not an origin (`scheme://host[:port]`).
-    InvalidAudience { reason: String },
-    /// The JWT expiration is not a time in the next 24 hours.
-    InvalidExpiration { reason: String },
-    /// A content encoding other than `aes128gcm` or `aesgcm`.
-    UnsupportedEncoding { value: String },
-    /// The payload does not fit in one record of a 4096-byte push message.
-    PayloadTooLarge { len: usize, max: usize },
-    /// An encrypted message could not be parsed or authenticated.
-    DecryptionFailed { reason: &'static str },
-    /// A header an encrypted `aesgcm` message needs (`Encryption`, `Crypto-Key`) is missing or malformed.
-    InvalidEncryptionHeader {
-        header: &'static str,
-        reason: &'static str,
-    },
-    /// A private key given to `decrypt` is not a 32-byte scalar in `1..n`.
-    InvalidPrivateKey { reason: &'static str },
-    /// The operating system's random number generator or the crypto backend failed.
-    Crypto { reason: &'static str },
+  /// A field that must be base64url is not (`field` names it).
+  InvalidBase64 { field: &'static str },
+  /// A subscription's `p256dh` is not a 65-byte uncompressed P-256 point on the curve.
+  InvalidP256dh { reason: &'static str },
+  /// A subscription's `auth` secret is not exactly 16 bytes.
+  InvalidAuth { len: usize },
+  /// The VAPID public key is not a 65-byte uncompressed P-256 point on the curve.
+  InvalidVapidPublicKey { reason: &'static str },
+  /// The VAPID private key is not a 32-byte scalar in `1..n`.
+  InvalidVapidPrivateKey { reason: &'static str },
+  /// The VAPID public key is not the one that belongs to the private key.
+  VapidKeyMismatch,
+  /// The VAPID subject is not a `mailto:` or `https:` URL.
+  InvalidSubject { reason: String },
+  /// The VAPID audience is not an origin (`scheme://host[:port]`).
+  InvalidAudience { reason: String },
+  /// The JWT expiration is not a time in the next 24 hours.
+  InvalidExpiration { reason: String },
+  /// A content encoding other than `aes128gcm` or `aesgcm`.
+  UnsupportedEncoding { value: String },
+  /// The payload does not fit in one record of a 4096-byte push message.
+  PayloadTooLarge { len: usize, max: usize },
+  /// An encrypted message could not be parsed or authenticated.
+  DecryptionFailed { reason: &'static str },
+  /// A header an encrypted `aesgcm` message needs (`Encryption`, `Crypto-Key`) is missing or malformed.
+  InvalidEncryptionHeader {
+    header: &'static str,
+    reason: &'static str,
+  },
+  /// A private key given to `decrypt` is not a 32-byte scalar in `1..n`.
+  InvalidPrivateKey { reason: &'static str },
+  /// The operating system's random number generator or the crypto backend failed.
+  Crypto { reason: &'static str },
 }
 
 impl Error {
-    /// The stable, documented code of this error (`WebPushError.code` in JS).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidBase64 { .. } => "ERR_INVALID_BASE64",
-            Error::InvalidP256dh { .. } => "ERR_INVALID_P256DH",
-            Error::InvalidAuth { .. } => "ERR_INVALID_AUTH",
-            Error::InvalidVapidPublicKey { .. } => "ERR_INVALID_VAPID_PUBLIC_KEY",
-            Error::InvalidVapidPrivateKey { .. } => "ERR_INVALID_VAPID_PRIVATE_KEY",
-            Error::VapidKeyMismatch => "ERR_VAPID_KEY_MISMATCH",
-            Error::InvalidSubject { .. } => "ERR_INVALID_SUBJECT",
-            Error::InvalidAudience { .. } => "ERR_INVALID_AUDIENCE",
-            Error::InvalidExpiration { .. } => "ERR_INVALID_EXPIRATION",
-            Error::UnsupportedEncoding { .. } => "ERR_UNSUPPORTED_ENCODING",
-            Error::PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
-            Error::DecryptionFailed { .. } => "ERR_DECRYPTION_FAILED",
-            Error::InvalidEncryptionHeader { .. } => "ERR_INVALID_ENCRYPTION_HEADER",
-            Error::InvalidPrivateKey { .. } => "ERR_INVALID_PRIVATE_KEY",
-            Error::Crypto { .. } => "ERR_CRYPTO",
-        }
+  /// The stable, documented code of this error (`WebPushError.code` in JS).
+  pub fn code(&self) -> &'static str {
+    match self {
+      Error::InvalidBase64 { .. } => "ERR_INVALID_BASE64",
+      Error::InvalidP256dh { .. } => "ERR_INVALID_P256DH",
+      Error::InvalidAuth { .. } => "ERR_INVALID_AUTH",
+      Error::InvalidVapidPublicKey { .. } => "ERR_INVALID_VAPID_PUBLIC_KEY",
+      Error::InvalidVapidPrivateKey { .. } => "ERR_INVALID_VAPID_PRIVATE_KEY",
+      Error::VapidKeyMismatch => "ERR_VAPID_KEY_MISMATCH",
+      Error::InvalidSubject { .. } => "ERR_INVALID_SUBJECT",
+      Error::InvalidAudience { .. } => "ERR_INVALID_AUDIENCE",
+      Error::InvalidExpiration { .. } => "ERR_INVALID_EXPIRATION",
+      Error::UnsupportedEncoding { .. } => "ERR_UNSUPPORTED_ENCODING",
+      Error::PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
+      Error::DecryptionFailed { .. } => "ERR_DECRYPTION_FAILED",
+      Error::InvalidEncryptionHeader { .. } => "ERR_INVALID_ENCRYPTION_HEADER",
+      Error::InvalidPrivateKey { .. } => "ERR_INVALID_PRIVATE_KEY",
+      Error::Crypto { .. } => "ERR_CRYPTO",
     }
+  }
 }
 
 impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::InvalidBase64 { field } => {
-                write!(
-                    f,
-                    "{field} must be base64url (A-Z a-z 0-9 - _, optional = padding)"
-                )
-            }
-            Error::InvalidP256dh { reason } => {
-                write!(f, "subscription keys.p256dh {reason}; it must be a 65-byte uncompressed P-256 public key")
-            }
-            Error::InvalidAuth { len } => {
-                write!(
-                    f,
-                    "subscription keys.auth must be 16 bytes when decoded, got {len}"
-                )
-            }
-            Error::InvalidVapidPublicKey { reason } => {
-                write!(
-                    f,
-                    "VAPID publicKey {reason}; it must be a 65-byte uncompressed P-256 public key"
-                )
-            }
-            Error::InvalidVapidPrivateKey { reason } => {
-                write!(
-                    f,
-                    "VAPID privateKey {reason}; it must be a 32-byte P-256 private key"
-                )
-            }
-            Error::VapidKeyMismatch => {
-                write!(f, "VAPID publicKey does not belong to VAPID privateKey; pass the pair from one generateVAPIDKeys() call")
-            }
-            Error::InvalidSubject { reason } => {
-                write!(
-                    f,
-                    "VAPID subject {reason}; it must be a mailto: or https: URL"
-                )
-            }
-            Error::InvalidAudience { reason } => {
-                write!(f, "VAPID audience {reason}; it must be the push service origin (https://host[:port])")
-            }
-            Error::InvalidExpiration { reason } => write!(f, "expiration {reason}"),
-            Error::UnsupportedEncoding { value } => {
-                write!(
-                    f,
-                    "contentEncoding {value:?} is not supported; use \"aes128gcm\" or \"aesgcm\""
-                )
-            }
-            Error::PayloadTooLarge { len, max } => write!(
-                f,
-                "payload is {len} bytes; at most {max} bytes fit in one push message record"
-            ),
-            Error::DecryptionFailed { reason } => write!(f, "cannot decrypt message: {reason}"),
-            Error::InvalidEncryptionHeader { header, reason } => {
-                write!(f, "{header} header {reason}")
-            }
-            Error::InvalidPrivateKey { reason } => {
-                write!(
-                    f,
-                    "privateKey {reason}; it must be a 32-byte P-256 private key"
-                )
-            }
-            Error::Crypto { reason } => write!(f, "crypto backend failure: {reason}"),
-        }
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match self {
+      Error::InvalidBase64 { field } => {
+        write!(
+          f,
+          "{field} must be base64url (A-Z a-z 0-9 - _, optional = padding)"
+        )
+      }
+      Error::InvalidP256dh { reason } => {
+        write!(
+          f,
+          "subscription keys.p256dh {reason}; it must be a 65-byte uncompressed P-256 public key"
+        )
+      }
+      Error::InvalidAuth { len } => {
+        write!(
+          f,
+          "subscription keys.auth must be 16 bytes when decoded, got {len}"
+        )
+      }
+      Error::InvalidVapidPublicKey { reason } => {
+        write!(
+          f,
+          "VAPID publicKey {reason}; it must be a 65-byte uncompressed P-256 public key"
+        )
+      }
+      Error::InvalidVapidPrivateKey { reason } => {
+        write!(
+          f,
+          "VAPID privateKey {reason}; it must be a 32-byte P-256 private key"
+        )
+      }
+      Error::VapidKeyMismatch => {
+        write!(f, "VAPID publicKey does not belong to VAPID privateKey; pass the pair from one generateVAPIDKeys() call")
+      }
+      Error::InvalidSubject { reason } => {
+        write!(f, "VAPID subject {reason}; it must be a mailto: or https: URL")
+      }
+      Error::InvalidAudience { reason } => {
+        write!(
+          f,
+          "VAPID audience {reason}; it must be the push service origin (https://host[:port])"
+        )
+      }
+      Error::InvalidExpiration { reason } => write!(f, "expiration {reason}"),
+      Error::UnsupportedEncoding { value } => {
+        write!(
+          f,
+          "contentEncoding {value:?} is not supported; use \"aes128gcm\" or \"aesgcm\""
+        )
+      }
+      Error::PayloadTooLarge { len, max } => write!(
+        f,
+        "payload is {len} bytes; at most {max} bytes fit in one push message record"
+      ),
+      Error::DecryptionFailed { reason } => write!(f, "cannot decrypt message: {reason}"),
+      Error::InvalidEncryptionHeader { header, reason } => {
+        write!(f, "{header} header {reason}")
+      }
+      Error::InvalidPrivateKey { reason } => {
+        write!(f, "privateKey {reason}; it must be a 32-byte P-256 private key")
+      }
+      Error::Crypto { reason } => write!(f, "crypto backend failure: {reason}"),
     }
+  }
 }
 
 impl std::error::Error for Error {}

@@ -36,8 +36,7 @@ pub const HEADER_BASE_LEN: usize = SALT_LEN + 4 + 1;
 /// AES-GCM tag length.
 pub const TAG_LEN: usize = 16;
 /// Largest plaintext a Web Push message can carry in one 4096-byte record: 3993 bytes.
-pub const MAX_PLAINTEXT_LEN: usize =
-    RECORD_SIZE as usize - HEADER_BASE_LEN - PUBLIC_KEY_LEN - TAG_LEN - 1;
+pub const MAX_PLAINTEXT_LEN: usize = RECORD_SIZE as usize - HEADER_BASE_LEN - PUBLIC_KEY_LEN - TAG_LEN - 1;
 
 const KEY_INFO_PREFIX: &[u8] = b"WebPush: info\0";
 const CEK_INFO: &[u8] = b"Content-Encoding: aes128gcm\0";
@@ -45,201 +44,199 @@ const NONCE_INFO: &[u8] = b"Content-Encoding: nonce\0";
 
 /// `"WebPush: info\0" ‖ ua_public ‖ as_public` (RFC 8291 §3.4).
 pub fn key_info(ua_public: &[u8; PUBLIC_KEY_LEN], as_public: &[u8; PUBLIC_KEY_LEN]) -> Vec<u8> {
-    [KEY_INFO_PREFIX, ua_public, as_public].concat()
+  [KEY_INFO_PREFIX, ua_public, as_public].concat()
 }
 
 /// The input keying material of RFC 8291 §3.4, from the ECDH secret and the auth secret.
 pub fn web_push_ikm(
-    ecdh_secret: &[u8; 32],
-    auth_secret: &[u8; 16],
-    ua_public: &[u8; PUBLIC_KEY_LEN],
-    as_public: &[u8; PUBLIC_KEY_LEN],
+  ecdh_secret: &[u8; 32],
+  auth_secret: &[u8; 16],
+  ua_public: &[u8; PUBLIC_KEY_LEN],
+  as_public: &[u8; PUBLIC_KEY_LEN],
 ) -> Result<Zeroizing<[u8; 32]>> {
-    let mut ikm = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(Some(auth_secret), ecdh_secret)
-        .expand(&key_info(ua_public, as_public), ikm.as_mut())
-        .map_err(|_| Error::Crypto {
-            reason: "HKDF expand failed",
-        })?;
-    Ok(ikm)
+  let mut ikm = Zeroizing::new([0u8; 32]);
+  Hkdf::<Sha256>::new(Some(auth_secret), ecdh_secret)
+    .expand(&key_info(ua_public, as_public), ikm.as_mut())
+    .map_err(|_| Error::Crypto {
+      reason: "HKDF expand failed",
+    })?;
+  Ok(ikm)
 }
 
 /// Content-encryption key and base nonce of one message (RFC 8188 §2.2, §2.3).
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct ContentKeys {
-    /// HKDF-Extract(salt, IKM).
-    pub prk: [u8; 32],
-    /// The AES-128-GCM key.
-    pub cek: [u8; 16],
-    /// The base nonce; record `i` uses `nonce XOR i`.
-    pub nonce: [u8; 12],
+  /// HKDF-Extract(salt, IKM).
+  pub prk: [u8; 32],
+  /// The AES-128-GCM key.
+  pub cek: [u8; 16],
+  /// The base nonce; record `i` uses `nonce XOR i`.
+  pub nonce: [u8; 12],
 }
 
 impl ContentKeys {
-    /// Derives the keys from the IKM and the salt.
-    pub fn derive(ikm: &[u8], salt: &[u8]) -> Result<Self> {
-        let (prk, hkdf) = Hkdf::<Sha256>::extract(Some(salt), ikm);
-        let mut keys = ContentKeys {
-            prk: prk.into(),
-            cek: [0; 16],
-            nonce: [0; 12],
-        };
-        hkdf.expand(CEK_INFO, &mut keys.cek)
-            .and_then(|()| hkdf.expand(NONCE_INFO, &mut keys.nonce))
-            .map_err(|_| Error::Crypto {
-                reason: "HKDF expand failed",
-            })?;
-        Ok(keys)
-    }
+  /// Derives the keys from the IKM and the salt.
+  pub fn derive(ikm: &[u8], salt: &[u8]) -> Result<Self> {
+    let (prk, hkdf) = Hkdf::<Sha256>::extract(Some(salt), ikm);
+    let mut keys = ContentKeys {
+      prk: prk.into(),
+      cek: [0; 16],
+      nonce: [0; 12],
+    };
+    hkdf
+      .expand(CEK_INFO, &mut keys.cek)
+      .and_then(|()| hkdf.expand(NONCE_INFO, &mut keys.nonce))
+      .map_err(|_| Error::Crypto {
+        reason: "HKDF expand failed",
+      })?;
+    Ok(keys)
+  }
 }
 
 /// The nonce of record `seq`: the base nonce XOR the big-endian sequence number.
 pub(crate) fn record_nonce(base: &[u8; 12], seq: u64) -> [u8; 12] {
-    let mut nonce = *base;
-    for (byte, seq_byte) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
-        *byte ^= seq_byte;
-    }
-    nonce
+  let mut nonce = *base;
+  for (byte, seq_byte) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+    *byte ^= seq_byte;
+  }
+  nonce
 }
 
 /// The RFC 8188 header: `salt ‖ rs ‖ idlen ‖ keyid`.
 pub fn header(salt: &[u8; SALT_LEN], record_size: u32, keyid: &[u8]) -> Result<Vec<u8>> {
-    let idlen = u8::try_from(keyid.len()).map_err(|_| Error::Crypto {
-        reason: "keyid longer than 255 bytes",
-    })?;
-    let mut out = Vec::with_capacity(HEADER_BASE_LEN + keyid.len());
-    out.extend_from_slice(salt);
-    out.extend_from_slice(&record_size.to_be_bytes());
-    out.push(idlen);
-    out.extend_from_slice(keyid);
-    Ok(out)
+  let idlen = u8::try_from(keyid.len()).map_err(|_| Error::Crypto {
+    reason: "keyid longer than 255 bytes",
+  })?;
+  let mut out = Vec::with_capacity(HEADER_BASE_LEN + keyid.len());
+  out.extend_from_slice(salt);
+  out.extend_from_slice(&record_size.to_be_bytes());
+  out.push(idlen);
+  out.extend_from_slice(keyid);
+  Ok(out)
 }
 
 /// Encrypts `plaintext` as a single final record (delimiter 0x02, no extra padding).
 pub fn encrypt_single_record(
-    keys: &ContentKeys,
-    salt: &[u8; SALT_LEN],
-    record_size: u32,
-    keyid: &[u8],
-    plaintext: &[u8],
+  keys: &ContentKeys,
+  salt: &[u8; SALT_LEN],
+  record_size: u32,
+  keyid: &[u8],
+  plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    let max = (record_size as usize).saturating_sub(TAG_LEN + 1);
-    if plaintext.len() > max {
-        return Err(Error::PayloadTooLarge {
-            len: plaintext.len(),
-            max,
-        });
-    }
-    let mut body = header(salt, record_size, keyid)?;
-    let start = body.len();
-    body.reserve(plaintext.len() + 1 + TAG_LEN);
-    body.extend_from_slice(plaintext);
-    body.push(0x02);
-    let cipher = Aes128Gcm::new(&keys.cek.into());
-    let tag = cipher
-        .encrypt_in_place_detached(&Nonce::from(keys.nonce), b"", &mut body[start..])
-        .map_err(|_| Error::Crypto {
-            reason: "AES-GCM encryption failed",
-        })?;
-    body.extend_from_slice(&tag);
-    Ok(body)
+  let max = (record_size as usize).saturating_sub(TAG_LEN + 1);
+  if plaintext.len() > max {
+    return Err(Error::PayloadTooLarge {
+      len: plaintext.len(),
+      max,
+    });
+  }
+  let mut body = header(salt, record_size, keyid)?;
+  let start = body.len();
+  body.reserve(plaintext.len() + 1 + TAG_LEN);
+  body.extend_from_slice(plaintext);
+  body.push(0x02);
+  let cipher = Aes128Gcm::new(&keys.cek.into());
+  let tag = cipher
+    .encrypt_in_place_detached(&Nonce::from(keys.nonce), b"", &mut body[start..])
+    .map_err(|_| Error::Crypto {
+      reason: "AES-GCM encryption failed",
+    })?;
+  body.extend_from_slice(&tag);
+  Ok(body)
 }
 
 /// A parsed RFC 8188 header and where the records start.
 #[derive(Debug)]
 pub struct Header<'a> {
-    /// The 16-byte salt.
-    pub salt: &'a [u8; SALT_LEN],
-    /// The record size (ciphertext bytes per record, tag included).
-    pub record_size: u32,
-    /// The key identifier (for Web Push, the sender's public key).
-    pub keyid: &'a [u8],
-    /// The records.
-    pub records: &'a [u8],
+  /// The 16-byte salt.
+  pub salt: &'a [u8; SALT_LEN],
+  /// The record size (ciphertext bytes per record, tag included).
+  pub record_size: u32,
+  /// The key identifier (for Web Push, the sender's public key).
+  pub keyid: &'a [u8],
+  /// The records.
+  pub records: &'a [u8],
 }
 
 impl<'a> Header<'a> {
-    /// Splits `body` into its header fields and records.
-    pub fn parse(body: &'a [u8]) -> Result<Self> {
-        let too_short = Error::DecryptionFailed {
-            reason: "aes128gcm body shorter than its header",
-        };
-        let (salt, rest) = body
-            .split_first_chunk::<SALT_LEN>()
-            .ok_or(too_short.clone())?;
-        let (rs, rest) = rest.split_first_chunk::<4>().ok_or(too_short.clone())?;
-        let (idlen, rest) = rest.split_first().ok_or(too_short.clone())?;
-        let keyid = rest.get(..usize::from(*idlen)).ok_or(too_short.clone())?;
-        let records = rest.get(usize::from(*idlen)..).ok_or(too_short)?;
-        let record_size = u32::from_be_bytes(*rs);
-        if record_size < 18 {
-            return Err(Error::DecryptionFailed {
-                reason: "record size below the minimum of 18",
-            });
-        }
-        Ok(Self {
-            salt,
-            record_size,
-            keyid,
-            records,
-        })
+  /// Splits `body` into its header fields and records.
+  pub fn parse(body: &'a [u8]) -> Result<Self> {
+    let too_short = Error::DecryptionFailed {
+      reason: "aes128gcm body shorter than its header",
+    };
+    let (salt, rest) = body.split_first_chunk::<SALT_LEN>().ok_or(too_short.clone())?;
+    let (rs, rest) = rest.split_first_chunk::<4>().ok_or(too_short.clone())?;
+    let (idlen, rest) = rest.split_first().ok_or(too_short.clone())?;
+    let keyid = rest.get(..usize::from(*idlen)).ok_or(too_short.clone())?;
+    let records = rest.get(usize::from(*idlen)..).ok_or(too_short)?;
+    let record_size = u32::from_be_bytes(*rs);
+    if record_size < 18 {
+      return Err(Error::DecryptionFailed {
+        reason: "record size below the minimum of 18",
+      });
     }
+    Ok(Self {
+      salt,
+      record_size,
+      keyid,
+      records,
+    })
+  }
 }
 
 /// Decrypts all records with `keys`, checking delimiters and stripping padding (RFC 8188 §2).
 pub fn decrypt_records(keys: &ContentKeys, record_size: u32, records: &[u8]) -> Result<Vec<u8>> {
-    if records.is_empty() {
-        return Err(Error::DecryptionFailed {
-            reason: "message has no records",
-        });
+  if records.is_empty() {
+    return Err(Error::DecryptionFailed {
+      reason: "message has no records",
+    });
+  }
+  let cipher = Aes128Gcm::new(&keys.cek.into());
+  let chunks: Vec<&[u8]> = records.chunks(record_size as usize).collect();
+  let mut plaintext = Vec::with_capacity(records.len());
+  for (seq, chunk) in chunks.iter().enumerate() {
+    let is_last = seq + 1 == chunks.len();
+    let split = chunk
+      .len()
+      .checked_sub(TAG_LEN)
+      .filter(|&n| n > 0)
+      .ok_or(Error::DecryptionFailed {
+        reason: "record shorter than its tag and delimiter",
+      })?;
+    let (data, tag) = chunk.split_at(split);
+    let mut record = data.to_vec();
+    cipher
+      .decrypt_in_place_detached(
+        &Nonce::from(record_nonce(&keys.nonce, seq as u64)),
+        b"",
+        &mut record,
+        &tag_of(tag)?,
+      )
+      .map_err(|_| Error::DecryptionFailed {
+        reason: "authentication failed (wrong keys or tampered body)",
+      })?;
+    let delimiter_at = record
+      .iter()
+      .rposition(|&b| b != 0)
+      .ok_or(Error::DecryptionFailed {
+        reason: "record has no padding delimiter",
+      })?;
+    let expected = if is_last { 0x02 } else { 0x01 };
+    if record[delimiter_at] != expected {
+      return Err(Error::DecryptionFailed {
+        reason: "record has the wrong padding delimiter",
+      });
     }
-    let cipher = Aes128Gcm::new(&keys.cek.into());
-    let chunks: Vec<&[u8]> = records.chunks(record_size as usize).collect();
-    let mut plaintext = Vec::with_capacity(records.len());
-    for (seq, chunk) in chunks.iter().enumerate() {
-        let is_last = seq + 1 == chunks.len();
-        let split =
-            chunk
-                .len()
-                .checked_sub(TAG_LEN)
-                .filter(|&n| n > 0)
-                .ok_or(Error::DecryptionFailed {
-                    reason: "record shorter than its tag and delimiter",
-                })?;
-        let (data, tag) = chunk.split_at(split);
-        let mut record = data.to_vec();
-        cipher
-            .decrypt_in_place_detached(
-                &Nonce::from(record_nonce(&keys.nonce, seq as u64)),
-                b"",
-                &mut record,
-                &tag_of(tag)?,
-            )
-            .map_err(|_| Error::DecryptionFailed {
-                reason: "authentication failed (wrong keys or tampered body)",
-            })?;
-        let delimiter_at = record
-            .iter()
-            .rposition(|&b| b != 0)
-            .ok_or(Error::DecryptionFailed {
-                reason: "record has no padding delimiter",
-            })?;
-        let expected = if is_last { 0x02 } else { 0x01 };
-        if record[delimiter_at] != expected {
-            return Err(Error::DecryptionFailed {
-                reason: "record has the wrong padding delimiter",
-            });
-        }
-        plaintext.extend_from_slice(&record[..delimiter_at]);
-    }
-    Ok(plaintext)
+    plaintext.extend_from_slice(&record[..delimiter_at]);
+  }
+  Ok(plaintext)
 }
 
 /// The 16-byte tag at the end of a record.
 pub(crate) fn tag_of(bytes: &[u8]) -> Result<aes_gcm::Tag> {
-    <[u8; TAG_LEN]>::try_from(bytes)
-        .map(aes_gcm::Tag::from)
-        .map_err(|_| Error::DecryptionFailed {
-            reason: "record tag is not 16 bytes",
-        })
+  <[u8; TAG_LEN]>::try_from(bytes)
+    .map(aes_gcm::Tag::from)
+    .map_err(|_| Error::DecryptionFailed {
+      reason: "record tag is not 16 bytes",
+    })
 }

@@ -36,153 +36,152 @@ pub const MAX_PLAINTEXT_LEN: usize = RECORD_SIZE as usize - TAG_LEN - 2;
 
 /// Derives the content keys of a legacy message.
 pub fn content_keys(
-    ecdh_secret: &[u8; 32],
-    auth_secret: &[u8; 16],
-    ua_public: &[u8; PUBLIC_KEY_LEN],
-    as_public: &[u8; PUBLIC_KEY_LEN],
-    salt: &[u8; SALT_LEN],
+  ecdh_secret: &[u8; 32],
+  auth_secret: &[u8; 16],
+  ua_public: &[u8; PUBLIC_KEY_LEN],
+  as_public: &[u8; PUBLIC_KEY_LEN],
+  salt: &[u8; SALT_LEN],
 ) -> Result<ContentKeys> {
-    let hkdf_failed = |_| Error::Crypto {
-        reason: "HKDF expand failed",
-    };
-    let mut ikm = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(Some(auth_secret), ecdh_secret)
-        .expand(b"Content-Encoding: auth\0", ikm.as_mut())
-        .map_err(hkdf_failed)?;
+  let hkdf_failed = |_| Error::Crypto {
+    reason: "HKDF expand failed",
+  };
+  let mut ikm = Zeroizing::new([0u8; 32]);
+  Hkdf::<Sha256>::new(Some(auth_secret), ecdh_secret)
+    .expand(b"Content-Encoding: auth\0", ikm.as_mut())
+    .map_err(hkdf_failed)?;
 
-    let mut context = Vec::with_capacity(6 + 2 * (2 + PUBLIC_KEY_LEN));
-    context.extend_from_slice(b"P-256\0");
-    for key in [ua_public, as_public] {
-        context.extend_from_slice(&(PUBLIC_KEY_LEN as u16).to_be_bytes());
-        context.extend_from_slice(key);
-    }
-    let (prk, hkdf) = Hkdf::<Sha256>::extract(Some(salt), ikm.as_ref());
-    let mut keys = ContentKeys {
-        prk: prk.into(),
-        cek: [0; 16],
-        nonce: [0; 12],
-    };
-    hkdf.expand_multi_info(&[b"Content-Encoding: aesgcm\0", &context], &mut keys.cek)
-        .map_err(hkdf_failed)?;
-    hkdf.expand_multi_info(&[b"Content-Encoding: nonce\0", &context], &mut keys.nonce)
-        .map_err(hkdf_failed)?;
-    Ok(keys)
+  let mut context = Vec::with_capacity(6 + 2 * (2 + PUBLIC_KEY_LEN));
+  context.extend_from_slice(b"P-256\0");
+  for key in [ua_public, as_public] {
+    context.extend_from_slice(&(PUBLIC_KEY_LEN as u16).to_be_bytes());
+    context.extend_from_slice(key);
+  }
+  let (prk, hkdf) = Hkdf::<Sha256>::extract(Some(salt), ikm.as_ref());
+  let mut keys = ContentKeys {
+    prk: prk.into(),
+    cek: [0; 16],
+    nonce: [0; 12],
+  };
+  hkdf
+    .expand_multi_info(&[b"Content-Encoding: aesgcm\0", &context], &mut keys.cek)
+    .map_err(hkdf_failed)?;
+  hkdf
+    .expand_multi_info(&[b"Content-Encoding: nonce\0", &context], &mut keys.nonce)
+    .map_err(hkdf_failed)?;
+  Ok(keys)
 }
 
 /// Encrypts `plaintext` as one record with no padding.
 pub fn encrypt_single_record(keys: &ContentKeys, plaintext: &[u8]) -> Result<Vec<u8>> {
-    if plaintext.len() > MAX_PLAINTEXT_LEN {
-        return Err(Error::PayloadTooLarge {
-            len: plaintext.len(),
-            max: MAX_PLAINTEXT_LEN,
-        });
-    }
-    let mut body = Vec::with_capacity(2 + plaintext.len() + TAG_LEN);
-    body.extend_from_slice(&[0, 0]);
-    body.extend_from_slice(plaintext);
-    let tag = Aes128Gcm::new(&keys.cek.into())
-        .encrypt_in_place_detached(&Nonce::from(keys.nonce), b"", &mut body)
-        .map_err(|_| Error::Crypto {
-            reason: "AES-GCM encryption failed",
-        })?;
-    body.extend_from_slice(&tag);
-    Ok(body)
+  if plaintext.len() > MAX_PLAINTEXT_LEN {
+    return Err(Error::PayloadTooLarge {
+      len: plaintext.len(),
+      max: MAX_PLAINTEXT_LEN,
+    });
+  }
+  let mut body = Vec::with_capacity(2 + plaintext.len() + TAG_LEN);
+  body.extend_from_slice(&[0, 0]);
+  body.extend_from_slice(plaintext);
+  let tag = Aes128Gcm::new(&keys.cek.into())
+    .encrypt_in_place_detached(&Nonce::from(keys.nonce), b"", &mut body)
+    .map_err(|_| Error::Crypto {
+      reason: "AES-GCM encryption failed",
+    })?;
+  body.extend_from_slice(&tag);
+  Ok(body)
 }
 
 /// Decrypts every record (`record_size` plaintext bytes + 16-byte tag each) and strips padding.
 pub fn decrypt_records(keys: &ContentKeys, record_size: u32, body: &[u8]) -> Result<Vec<u8>> {
-    if body.is_empty() {
-        return Err(Error::DecryptionFailed {
-            reason: "message has no records",
-        });
+  if body.is_empty() {
+    return Err(Error::DecryptionFailed {
+      reason: "message has no records",
+    });
+  }
+  let cipher = Aes128Gcm::new(&keys.cek.into());
+  let mut plaintext = Vec::with_capacity(body.len());
+  for (seq, chunk) in body.chunks(record_size as usize + TAG_LEN).enumerate() {
+    let split = chunk
+      .len()
+      .checked_sub(TAG_LEN)
+      .filter(|&n| n >= 2)
+      .ok_or(Error::DecryptionFailed {
+        reason: "record shorter than its tag and padding length",
+      })?;
+    let (data, tag) = chunk.split_at(split);
+    let mut record = data.to_vec();
+    cipher
+      .decrypt_in_place_detached(
+        &Nonce::from(record_nonce(&keys.nonce, seq as u64)),
+        b"",
+        &mut record,
+        &tag_of(tag)?,
+      )
+      .map_err(|_| Error::DecryptionFailed {
+        reason: "authentication failed (wrong keys or tampered body)",
+      })?;
+    let pad_len = usize::from(u16::from_be_bytes([record[0], record[1]]));
+    let padding = record.get(2..2 + pad_len).ok_or(Error::DecryptionFailed {
+      reason: "padding longer than the record",
+    })?;
+    if padding.iter().any(|&b| b != 0) {
+      return Err(Error::DecryptionFailed {
+        reason: "padding is not all zeros",
+      });
     }
-    let cipher = Aes128Gcm::new(&keys.cek.into());
-    let mut plaintext = Vec::with_capacity(body.len());
-    for (seq, chunk) in body.chunks(record_size as usize + TAG_LEN).enumerate() {
-        let split = chunk.len().checked_sub(TAG_LEN).filter(|&n| n >= 2).ok_or(
-            Error::DecryptionFailed {
-                reason: "record shorter than its tag and padding length",
-            },
-        )?;
-        let (data, tag) = chunk.split_at(split);
-        let mut record = data.to_vec();
-        cipher
-            .decrypt_in_place_detached(
-                &Nonce::from(record_nonce(&keys.nonce, seq as u64)),
-                b"",
-                &mut record,
-                &tag_of(tag)?,
-            )
-            .map_err(|_| Error::DecryptionFailed {
-                reason: "authentication failed (wrong keys or tampered body)",
-            })?;
-        let pad_len = usize::from(u16::from_be_bytes([record[0], record[1]]));
-        let padding = record.get(2..2 + pad_len).ok_or(Error::DecryptionFailed {
-            reason: "padding longer than the record",
-        })?;
-        if padding.iter().any(|&b| b != 0) {
-            return Err(Error::DecryptionFailed {
-                reason: "padding is not all zeros",
-            });
-        }
-        plaintext.extend_from_slice(&record[2 + pad_len..]);
-    }
-    Ok(plaintext)
+    plaintext.extend_from_slice(&record[2 + pad_len..]);
+  }
+  Ok(plaintext)
 }
 
 /// The salt and record size from an `Encryption` header (`salt=…[; rs=…]`).
 pub fn parse_encryption_header(value: &str) -> Result<([u8; SALT_LEN], u32)> {
-    let invalid = |reason| Error::InvalidEncryptionHeader {
-        header: "Encryption",
-        reason,
-    };
-    let mut salt = None;
-    let mut record_size = RECORD_SIZE;
-    for (name, val) in params(value) {
-        match name.as_str() {
-            "salt" => {
-                let bytes = base64url::decode(val, "Encryption salt")?;
-                salt = Some(
-                    <[u8; SALT_LEN]>::try_from(bytes.as_slice())
-                        .map_err(|_| invalid("salt is not 16 bytes"))?,
-                );
-            }
-            "rs" => {
-                record_size = val
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|rs| *rs > 1)
-                    .ok_or(invalid("rs is not an integer above 1"))?;
-            }
-            _ => {}
-        }
+  let invalid = |reason| Error::InvalidEncryptionHeader {
+    header: "Encryption",
+    reason,
+  };
+  let mut salt = None;
+  let mut record_size = RECORD_SIZE;
+  for (name, val) in params(value) {
+    match name.as_str() {
+      "salt" => {
+        let bytes = base64url::decode(val, "Encryption salt")?;
+        salt =
+          Some(<[u8; SALT_LEN]>::try_from(bytes.as_slice()).map_err(|_| invalid("salt is not 16 bytes"))?);
+      }
+      "rs" => {
+        record_size = val
+          .parse::<u32>()
+          .ok()
+          .filter(|rs| *rs > 1)
+          .ok_or(invalid("rs is not an integer above 1"))?;
+      }
+      _ => {}
     }
-    Ok((salt.ok_or(invalid("has no salt parameter"))?, record_size))
+  }
+  Ok((salt.ok_or(invalid("has no salt parameter"))?, record_size))
 }
 
 /// The sender's public key from a `Crypto-Key` header (`dh=…[; p256ecdsa=…]`).
 pub fn parse_crypto_key_header(value: &str) -> Result<PublicKey> {
-    let dh = params(value)
-        .find(|(name, _)| name == "dh")
-        .map(|(_, val)| val)
-        .ok_or(Error::InvalidEncryptionHeader {
-            header: "Crypto-Key",
-            reason: "has no dh parameter",
-        })?;
-    let bytes = base64url::decode(dh, "Crypto-Key dh")?;
-    PublicKey::from_bytes(&bytes, KeyRole::P256dh).map_err(|_| Error::InvalidEncryptionHeader {
-        header: "Crypto-Key",
-        reason: "dh is not a 65-byte uncompressed P-256 public key",
-    })
+  let dh = params(value)
+    .find(|(name, _)| name == "dh")
+    .map(|(_, val)| val)
+    .ok_or(Error::InvalidEncryptionHeader {
+      header: "Crypto-Key",
+      reason: "has no dh parameter",
+    })?;
+  let bytes = base64url::decode(dh, "Crypto-Key dh")?;
+  PublicKey::from_bytes(&bytes, KeyRole::P256dh).map_err(|_| Error::InvalidEncryptionHeader {
+    header: "Crypto-Key",
+    reason: "dh is not a 65-byte uncompressed P-256 public key",
+  })
 }
 
 /// `name=value` pairs separated by `;` or `,`, names lower-cased, quotes stripped.
 fn params(value: &str) -> impl Iterator<Item = (String, &str)> {
-    value.split([';', ',']).filter_map(|part| {
-        let (name, val) = part.split_once('=')?;
-        Some((
-            name.trim().to_ascii_lowercase(),
-            val.trim().trim_matches('"'),
-        ))
-    })
+  value.split([';', ',']).filter_map(|part| {
+    let (name, val) = part.split_once('=')?;
+    Some((name.trim().to_ascii_lowercase(), val.trim().trim_matches('"')))
+  })
 }
