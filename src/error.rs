@@ -141,3 +141,38 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// One of every variant: codes are unique and stable, messages name their field.
+  #[test]
+  fn every_variant_has_a_unique_code_and_a_field_naming_message() {
+    let all = [
+      (Error::InvalidBase64 { field: "keys.auth" }, "keys.auth"),
+      (Error::InvalidP256dh { reason: "r" }, "p256dh"),
+      (Error::InvalidAuth { len: 3 }, "keys.auth"),
+      (Error::InvalidVapidPublicKey { reason: "r" }, "VAPID publicKey"),
+      (Error::InvalidVapidPrivateKey { reason: "r" }, "VAPID privateKey"),
+      (Error::VapidKeyMismatch, "VAPID publicKey"),
+      (Error::InvalidSubject { reason: "r".into() }, "subject"),
+      (Error::InvalidAudience { reason: "r".into() }, "audience"),
+      (Error::InvalidExpiration { reason: "r".into() }, "expiration"),
+      (Error::UnsupportedEncoding { value: "br".into() }, "contentEncoding"),
+      (Error::PayloadTooLarge { len: 5000, max: 3993 }, "payload"),
+      (Error::DecryptionFailed { reason: "r" }, "decrypt"),
+      (Error::InvalidEncryptionHeader { header: "Encryption", reason: "r" }, "Encryption header"),
+      (Error::InvalidPrivateKey { reason: "r" }, "privateKey"),
+      (Error::Crypto { reason: "r" }, "crypto"),
+    ];
+    let mut codes: Vec<&str> = all.iter().map(|(e, _)| e.code()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), all.len());
+    for (err, field) in &all {
+      assert!(err.code().starts_with("ERR_"));
+      assert!(err.to_string().contains(field), "{err}");
+    }
+  }
+}

@@ -53,19 +53,37 @@ pub fn ephemeral_agreement(peer: &PublicKey) -> Result<EphemeralAgreement> {
   })
 }
 
-/// Generates a P-256 private scalar (32 bytes, zeroized on drop).
-pub fn generate_private_key() -> Result<Zeroizing<[u8; PRIVATE_KEY_LEN]>> {
+/// A freshly generated P-256 key pair as raw bytes (the private half zeroized on drop).
+pub struct GeneratedKeyPair {
+  /// Uncompressed SEC1 public key.
+  pub public_key: [u8; PUBLIC_KEY_LEN],
+  /// Big-endian private scalar.
+  pub private_key: Zeroizing<[u8; PRIVATE_KEY_LEN]>,
+}
+
+/// Generates a P-256 key pair (both halves from aws-lc-rs; no slow scalar multiplication in p256).
+pub fn generate_key_pair() -> Result<GeneratedKeyPair> {
   let private = agreement::PrivateKey::generate(&ECDH_P256).map_err(|_| Error::Crypto {
     reason: "key generation failed",
   })?;
   let bin: EcPrivateKeyBin = private.as_be_bytes().map_err(|_| Error::Crypto {
     reason: "key export failed",
   })?;
-  <[u8; PRIVATE_KEY_LEN]>::try_from(bin.as_ref())
+  let private_key = <[u8; PRIVATE_KEY_LEN]>::try_from(bin.as_ref())
     .map(Zeroizing::new)
     .map_err(|_| Error::Crypto {
       reason: "exported key has the wrong length",
-    })
+    })?;
+  let public = private.compute_public_key().map_err(|_| Error::Crypto {
+    reason: "public key failed",
+  })?;
+  let public_key = <[u8; PUBLIC_KEY_LEN]>::try_from(public.as_ref()).map_err(|_| Error::Crypto {
+    reason: "public key has the wrong length",
+  })?;
+  Ok(GeneratedKeyPair {
+    public_key,
+    private_key,
+  })
 }
 
 /// An ES256 signer whose key is parsed once and reused for every signature.

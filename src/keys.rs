@@ -205,13 +205,12 @@ pub struct KeyPair {
 }
 
 impl KeyPair {
-  /// Generates a fresh key pair (aws-lc-rs keygen, validated through p256).
+  /// Generates a fresh key pair (aws-lc-rs keygen; both halves re-validated by p256).
   pub fn generate() -> Result<Self> {
-    let private = crate::fast_p256::generate_private_key()?;
-    let private_key = PrivateKey::from_bytes(private.as_slice(), KeyRole::Vapid)?;
+    let generated = crate::fast_p256::generate_key_pair()?;
     Ok(Self {
-      public_key: private_key.public_key(),
-      private_key,
+      public_key: PublicKey::from_bytes(&generated.public_key, KeyRole::Vapid)?,
+      private_key: PrivateKey::from_bytes(generated.private_key.as_slice(), KeyRole::Vapid)?,
     })
   }
 }

@@ -250,10 +250,10 @@ pub fn verify(jwt: &str, public_key: &PublicKey) -> std::result::Result<ParsedCl
     .ok()
     .and_then(|bytes| p256::ecdsa::Signature::from_slice(&bytes).ok())
     .ok_or("token signature is not a 64-byte r||s")?;
-  let signing_input_len = jwt.len() - jwt.rsplit('.').next().map_or(0, str::len) - 1;
+  let signing_input = jwt.rsplit_once('.').map_or("", |(input, _)| input);
   let verifying_key = p256::ecdsa::VerifyingKey::from(public_key.point());
   verifying_key
-    .verify(jwt[..signing_input_len].as_bytes(), &signature)
+    .verify(signing_input.as_bytes(), &signature)
     .map_err(|_| "token signature does not verify with the key")?;
   base64url::decode(claims, "JWT claims")
     .ok()

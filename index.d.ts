@@ -1,0 +1,152 @@
+// web-push-rs: drop-in replacement for npm `web-push` 3.6.x, on a Rust core.
+
+/** A push subscription as the browser's `PushSubscription.toJSON()` gives it. */
+export interface PushSubscription {
+  /** The push service URL to POST messages to. */
+  endpoint: string
+  /** base64url keys; required to send a payload. */
+  keys?: {
+    /** The user agent's P-256 public key (65 bytes, base64url). */
+    p256dh: string
+    /** The 16-byte auth secret (base64url). */
+    auth: string
+  }
+  /** Ignored; browsers include it. */
+  expirationTime?: number | null
+}
+
+/** The two content encodings push services accept. */
+export type ContentEncoding = 'aes128gcm' | 'aesgcm'
+/** RFC 8030 urgency values. */
+export type Urgency = 'very-low' | 'low' | 'normal' | 'high'
+
+/** `{ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' }` (as web-push). */
+export declare const supportedContentEncodings: Readonly<{ AES_GCM: 'aesgcm'; AES_128_GCM: 'aes128gcm' }>
+/** `{ VERY_LOW, LOW, NORMAL, HIGH }` (as web-push). */
+export declare const supportedUrgency: Readonly<{ VERY_LOW: 'very-low'; LOW: 'low'; NORMAL: 'normal'; HIGH: 'high' }>
+
+/**
+ * The one error class. Validation errors carry a stable `code` (e.g. `ERR_INVALID_P256DH`)
+ * and a message naming the field and the rule; HTTP failures also carry `statusCode`,
+ * `headers`, `body` and `endpoint` (as web-push's `WebPushError`).
+ * Wrong argument types throw `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'` instead.
+ */
+export declare class WebPushError extends Error {
+  constructor(
+    message: string,
+    statusCode?: number,
+    headers?: Record<string, string | string[]>,
+    body?: string,
+    endpoint?: string,
+    code?: string,
+  )
+  /** HTTP status of the push service's answer, when there was one. */
+  statusCode?: number
+  /** Response headers, when there was a response. */
+  headers?: Record<string, string | string[]>
+  /** Response body, when there was a response. */
+  body?: string
+  /** The subscription endpoint the request went to. */
+  endpoint?: string
+  /** Stable error code, e.g. `ERR_INVALID_AUTH`, `ERR_PAYLOAD_TOO_LARGE`. */
+  code?: string
+}
+
+/** A VAPID key pair, base64url without padding. */
+export interface VapidKeys {
+  /** 65-byte uncompressed P-256 public key: the browser's `applicationServerKey`. */
+  publicKey: string
+  /** 32-byte private key: keep it secret. */
+  privateKey: string
+}
+
+/** The headers that carry a VAPID token. */
+export interface VapidHeaders {
+  /** `vapid t=<jwt>, k=<key>` (aes128gcm) or `WebPush <jwt>` (aesgcm). */
+  Authorization: string
+  /** `p256ecdsa=<key>`; aesgcm only. */
+  'Crypto-Key'?: string
+}
+
+/** What `encrypt` returns (as web-push). */
+export interface EncryptResult {
+  /** The sender's ephemeral public key (65 bytes). */
+  localPublicKey: Buffer
+  /** The 16-byte salt, base64url. */
+  salt: string
+  /** The request body. */
+  cipherText: Buffer
+}
+
+/**
+ * Sets the VAPID details used by later sends (`null` alone clears them).
+ * Validates the subject (`mailto:`/`https:`), both keys (lengths, on the curve, non-zero)
+ * and that the public key belongs to the private key; throws `WebPushError` otherwise.
+ */
+export declare function setVapidDetails(subject: string, publicKey: string, privateKey: string): void
+export declare function setVapidDetails(reset: null): void
+
+/** Sets the legacy GCM API key (or clears it with `null`). */
+export declare function setGCMAPIKey(apiKey: string | null): void
+
+/** Generates a VAPID key pair. */
+export declare function generateVAPIDKeys(): VapidKeys
+/** Like `generateVAPIDKeys`, off the event loop. */
+export declare function generateVAPIDKeysAsync(): Promise<VapidKeys>
+
+/**
+ * Signs a VAPID JWT (ES256) and returns the headers for `contentEncoding` (default `aes128gcm`).
+ * @param audience the push service origin, e.g. `https://fcm.googleapis.com`
+ * @param subject `mailto:` or `https:` contact URL
+ * @param expiration seconds since the epoch; default 12 hours ahead, at most 24 hours
+ */
+export declare function getVapidHeaders(
+  audience: string,
+  subject: string,
+  publicKey: string,
+  privateKey: string,
+  contentEncoding?: ContentEncoding,
+  expiration?: number,
+): VapidHeaders
+/** Like `getVapidHeaders`, off the event loop. */
+export declare function getVapidHeadersAsync(
+  audience: string,
+  subject: string,
+  publicKey: string,
+  privateKey: string,
+  contentEncoding?: ContentEncoding,
+  expiration?: number,
+): Promise<VapidHeaders>
+
+/**
+ * Encrypts `payload` for a subscription (fresh ephemeral key and salt per call).
+ * Throws `ERR_PAYLOAD_TOO_LARGE` above 3993 bytes (aes128gcm) / 4078 bytes (aesgcm).
+ */
+export declare function encrypt(
+  userPublicKey: string,
+  userAuth: string,
+  payload: string | Buffer | Uint8Array,
+  contentEncoding?: ContentEncoding,
+): EncryptResult
+/** Like `encrypt`, off the event loop. */
+export declare function encryptAsync(
+  userPublicKey: string,
+  userAuth: string,
+  payload: string | Buffer | Uint8Array,
+  contentEncoding?: ContentEncoding,
+): Promise<EncryptResult>
+
+declare const webpush: {
+  WebPushError: typeof WebPushError
+  supportedContentEncodings: typeof supportedContentEncodings
+  supportedUrgency: typeof supportedUrgency
+  setVapidDetails: typeof setVapidDetails
+  setGCMAPIKey: typeof setGCMAPIKey
+  generateVAPIDKeys: typeof generateVAPIDKeys
+  generateVAPIDKeysAsync: typeof generateVAPIDKeysAsync
+  getVapidHeaders: typeof getVapidHeaders
+  getVapidHeadersAsync: typeof getVapidHeadersAsync
+  encrypt: typeof encrypt
+  encryptAsync: typeof encryptAsync
+}
+export default webpush

@@ -1,0 +1,115 @@
+'use strict'
+
+// web-push-rs: the drop-in web-push API over the native core. This file is the thin glue:
+// argument type checks, error conversion, the global VAPID/GCM state and constants.
+
+const binding = require('./binding.js')
+const { WebPushError, callSync, callAsync } = require('./lib/errors.js')
+const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
+const { typeError } = require('./lib/errors.js')
+
+const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
+const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
+
+const state = { vapidDetails: null, gcmAPIKey: '' }
+
+function setVapidDetails(subject, publicKey, privateKey) {
+  if (arguments.length === 1 && subject === null) {
+    state.vapidDetails = null
+    return
+  }
+  requireString(subject, 'subject')
+  requireString(publicKey, 'publicKey')
+  requireString(privateKey, 'privateKey')
+  callSync(binding.validateVapidDetails, subject, publicKey, privateKey)
+  state.vapidDetails = { subject, publicKey, privateKey }
+}
+
+function setGCMAPIKey(apiKey) {
+  if (apiKey === null) {
+    state.gcmAPIKey = null
+    return
+  }
+  if (typeof apiKey !== 'string' || apiKey.length === 0) {
+    throw typeError(`The GCM API Key should be a non-empty string or null, got ${describe(apiKey)}`)
+  }
+  state.gcmAPIKey = apiKey
+}
+
+function generateVAPIDKeys() {
+  return callSync(binding.generateVAPIDKeys)
+}
+
+function generateVAPIDKeysAsync() {
+  return callAsync(binding.generateVAPIDKeysAsync)
+}
+
+function encryptArgs(userPublicKey, userAuth, payload, contentEncoding) {
+  return [
+    requireString(userPublicKey, 'userPublicKey (subscription keys.p256dh)'),
+    requireString(userAuth, 'userAuth (subscription keys.auth)'),
+    requirePayload(payload),
+    optionalString(contentEncoding, 'contentEncoding'),
+  ]
+}
+
+function encrypt(userPublicKey, userAuth, payload, contentEncoding) {
+  return callSync(binding.encrypt, ...encryptArgs(userPublicKey, userAuth, payload, contentEncoding))
+}
+
+function encryptAsync(userPublicKey, userAuth, payload, contentEncoding) {
+  try {
+    return callAsync(binding.encryptAsync, ...encryptArgs(userPublicKey, userAuth, payload, contentEncoding))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+function vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
+  if (expiration !== undefined && expiration !== null && expiration !== 0 && typeof expiration !== 'number') {
+    throw typeError(`expiration must be a number of seconds since the epoch, got ${describe(expiration)}`)
+  }
+  return [
+    requireString(audience, 'audience'),
+    requireString(subject, 'subject'),
+    requireString(publicKey, 'publicKey'),
+    requireString(privateKey, 'privateKey'),
+    optionalString(contentEncoding, 'contentEncoding'),
+    expiration || undefined,
+  ]
+}
+
+function toHeaderObject({ authorization, cryptoKey }) {
+  return cryptoKey === undefined || cryptoKey === null
+    ? { Authorization: authorization }
+    : { Authorization: authorization, 'Crypto-Key': cryptoKey }
+}
+
+function getVapidHeaders(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
+  const args = vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)
+  return toHeaderObject(callSync(binding.getVapidHeaders, ...args))
+}
+
+function getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
+  try {
+    const args = vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)
+    return callAsync(binding.getVapidHeadersAsync, ...args).then(toHeaderObject)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+module.exports = {
+  WebPushError,
+  supportedContentEncodings,
+  supportedUrgency,
+  setVapidDetails,
+  setGCMAPIKey,
+  generateVAPIDKeys,
+  generateVAPIDKeysAsync,
+  getVapidHeaders,
+  getVapidHeadersAsync,
+  encrypt,
+  encryptAsync,
+}
+module.exports.default = module.exports

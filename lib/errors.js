@@ -1,0 +1,63 @@
+'use strict'
+
+/**
+ * The one error class of web-push-rs. Same shape as web-push's `WebPushError`
+ * (`statusCode`, `headers`, `body`, `endpoint`), plus a stable `code`.
+ */
+class WebPushError extends Error {
+  constructor(message, statusCode, headers, body, endpoint, code) {
+    super(message)
+    this.name = 'WebPushError'
+    this.statusCode = statusCode
+    this.headers = headers
+    this.body = body
+    this.endpoint = endpoint
+    this.code = code
+  }
+}
+
+const NATIVE_CODE = /^(ERR_[A-Z0-9_]+): ([\s\S]*)$/
+// napi-rs argument conversion failures (a JS value of the wrong type reached Rust).
+const NAPI_TYPE_CODES = new Set(['InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected',
+  'FunctionExpected', 'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected'])
+
+/** Turns an error from the native binding into a `WebPushError` (or `TypeError`). */
+function fromNative(err) {
+  if (!(err instanceof Error) || err instanceof WebPushError || err instanceof TypeError) return err
+  const match = NATIVE_CODE.exec(err.message)
+  if (match) return new WebPushError(match[2], undefined, undefined, undefined, undefined, match[1])
+  if (NAPI_TYPE_CODES.has(err.code)) return typeError(err.message)
+  return err
+}
+
+/** A `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`. */
+function typeError(message) {
+  const err = new TypeError(message)
+  err.code = 'ERR_INVALID_ARG_TYPE'
+  return err
+}
+
+/** A `WebPushError` raised by the JS layer itself. */
+function invalid(code, message) {
+  return new WebPushError(message, undefined, undefined, undefined, undefined, code)
+}
+
+/** Calls `fn`, converting native errors. */
+function callSync(fn, ...args) {
+  try {
+    return fn(...args)
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+/** Calls an async native `fn`; never throws synchronously, rejects with converted errors. */
+function callAsync(fn, ...args) {
+  try {
+    return fn(...args).catch((err) => Promise.reject(fromNative(err)))
+  } catch (err) {
+    return Promise.reject(fromNative(err))
+  }
+}
+
+module.exports = { WebPushError, fromNative, typeError, invalid, callSync, callAsync }

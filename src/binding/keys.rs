@@ -1,0 +1,75 @@
+//! `generateVAPIDKeys` / `generateVAPIDKeysAsync` and the testing `generateSubscriptionKeys`.
+
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::base64url;
+use crate::keys::KeyPair;
+
+/// A P-256 key pair, base64url without padding.
+#[napi(object)]
+pub struct VapidKeys {
+  /// 65-byte uncompressed public key (give this to browsers as `applicationServerKey`).
+  pub public_key: String,
+  /// 32-byte private key (keep it secret).
+  pub private_key: String,
+}
+
+/// Generates a key pair off the JS thread.
+pub struct GenerateKeysTask;
+
+impl Task for GenerateKeysTask {
+  type Output = KeyPair;
+  type JsValue = VapidKeys;
+
+  fn compute(&mut self) -> napi::Result<KeyPair> {
+    Ok(KeyPair::generate()?)
+  }
+
+  fn resolve(&mut self, _env: Env, pair: KeyPair) -> napi::Result<VapidKeys> {
+    Ok(VapidKeys {
+      public_key: pair.public_key.to_base64(),
+      private_key: pair.private_key.to_base64(),
+    })
+  }
+}
+
+/// Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding.
+#[napi(js_name = "generateVAPIDKeys")]
+pub fn generate_vapid_keys(env: Env) -> napi::Result<VapidKeys> {
+  let mut task = GenerateKeysTask;
+  let pair = task.compute()?;
+  task.resolve(env, pair)
+}
+
+/// Like `generateVAPIDKeys`, off the event loop.
+#[napi(js_name = "generateVAPIDKeysAsync", ts_return_type = "Promise<VapidKeys>")]
+pub fn generate_vapid_keys_async() -> AsyncTask<GenerateKeysTask> {
+  AsyncTask::new(GenerateKeysTask)
+}
+
+/// The keys a browser creates for a push subscription.
+#[napi(object)]
+pub struct SubscriptionKeyMaterial {
+  /// The subscription's public key (`keys.p256dh`).
+  #[napi(js_name = "p256dh")]
+  pub p256dh: String,
+  /// The subscription's 16-byte auth secret (`keys.auth`).
+  pub auth: String,
+  /// The subscription's private key: what `decrypt` needs.
+  pub private_key: String,
+}
+
+/// Creates subscription keys as a browser would (P-256 pair + 16 random bytes).
+#[napi]
+pub fn generate_subscription_key_material() -> napi::Result<SubscriptionKeyMaterial> {
+  let pair = KeyPair::generate()?;
+  let mut auth = [0u8; 16];
+  crate::fast_p256::fill_random(&mut auth)?;
+  Ok(SubscriptionKeyMaterial {
+    p256dh: pair.public_key.to_base64(),
+    auth: base64url::encode(&auth),
+    private_key: pair.private_key.to_base64(),
+  })
+}

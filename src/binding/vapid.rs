@@ -1,0 +1,142 @@
+//! `getVapidHeaders` / `getVapidHeadersAsync`.
+
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::ece::ContentEncoding;
+use crate::error::Error;
+use crate::vapid::{self, VapidHeaders};
+
+/// The VAPID headers (`index.js` renames them to `Authorization` / `Crypto-Key`).
+#[napi(object)]
+pub struct VapidHeaderValues {
+  /// The `Authorization` header value.
+  pub authorization: String,
+  /// The `Crypto-Key` header value (aesgcm only).
+  pub crypto_key: Option<String>,
+}
+
+/// Signs one VAPID token with the (cached, parsed-once) key.
+pub struct VapidHeadersTask {
+  audience: String,
+  subject: String,
+  public_key: String,
+  private_key: String,
+  content_encoding: Option<String>,
+  expiration: Option<f64>,
+}
+
+impl Task for VapidHeadersTask {
+  type Output = VapidHeaders;
+  type JsValue = VapidHeaderValues;
+
+  fn compute(&mut self) -> napi::Result<VapidHeaders> {
+    vapid::validate_audience(&self.audience)?;
+    vapid::validate_subject(&self.subject)?;
+    let key = vapid::cached_key(&self.public_key, &self.private_key)?;
+    let encoding: ContentEncoding = match &self.content_encoding {
+      Some(value) => value.parse()?,
+      None => ContentEncoding::Aes128Gcm,
+    };
+    let now = vapid::now_secs();
+    let expires_at = match self.expiration {
+      None => now + vapid::DEFAULT_EXPIRATION_SECS,
+      Some(exp) if exp.fract() != 0.0 || !exp.is_finite() || exp < 0.0 => {
+        return Err(
+          Error::InvalidExpiration {
+            reason: format!("{exp} is not a non-negative integer"),
+          }
+          .into(),
+        )
+      }
+      Some(exp) => {
+        let exp = exp as u64;
+        vapid::validate_expiration(exp, now)?;
+        exp
+      }
+    };
+    let jwt = key.sign(&self.audience, &self.subject, expires_at)?;
+    Ok(key.headers(&jwt, encoding))
+  }
+
+  fn resolve(&mut self, _env: Env, headers: VapidHeaders) -> napi::Result<VapidHeaderValues> {
+    Ok(VapidHeaderValues {
+      authorization: headers.authorization,
+      crypto_key: headers.crypto_key,
+    })
+  }
+}
+
+impl VapidHeadersTask {
+  fn new(
+    audience: String,
+    subject: String,
+    public_key: String,
+    private_key: String,
+    content_encoding: Option<String>,
+    expiration: Option<f64>,
+  ) -> Self {
+    Self {
+      audience,
+      subject,
+      public_key,
+      private_key,
+      content_encoding,
+      expiration,
+    }
+  }
+}
+
+/// Signs a VAPID JWT for `audience` (the push service origin) and returns the headers.
+/// `expiration` is seconds since the epoch (default: 12 hours from now, at most 24 hours).
+#[napi]
+pub fn get_vapid_headers(
+  env: Env,
+  audience: String,
+  subject: String,
+  public_key: String,
+  private_key: String,
+  content_encoding: Option<String>,
+  expiration: Option<f64>,
+) -> napi::Result<VapidHeaderValues> {
+  let mut task = VapidHeadersTask::new(
+    audience,
+    subject,
+    public_key,
+    private_key,
+    content_encoding,
+    expiration,
+  );
+  let headers = task.compute()?;
+  task.resolve(env, headers)
+}
+
+/// Like `getVapidHeaders`, off the event loop.
+#[napi(ts_return_type = "Promise<VapidHeaderValues>")]
+pub fn get_vapid_headers_async(
+  audience: String,
+  subject: String,
+  public_key: String,
+  private_key: String,
+  content_encoding: Option<String>,
+  expiration: Option<f64>,
+) -> AsyncTask<VapidHeadersTask> {
+  AsyncTask::new(VapidHeadersTask::new(
+    audience,
+    subject,
+    public_key,
+    private_key,
+    content_encoding,
+    expiration,
+  ))
+}
+
+/// Validates VAPID details (subject, key lengths, on-curve, matching halves) and imports the
+/// key once so later sends reuse it. Used by `setVapidDetails` and the `vapidDetails` option.
+#[napi]
+pub fn validate_vapid_details(subject: String, public_key: String, private_key: String) -> napi::Result<()> {
+  vapid::validate_subject(&subject)?;
+  vapid::cached_key(&public_key, &private_key)?;
+  Ok(())
+}
