@@ -47,6 +47,28 @@ pub enum Error {
   InvalidPrivateKey { reason: &'static str },
   /// The operating system's random number generator or the crypto backend failed.
   Crypto { reason: &'static str },
+  /// The subscription endpoint is missing, not a URL, or not allowed (https, or http to loopback).
+  InvalidEndpoint { reason: String },
+  /// A payload was given but the subscription has no `keys.p256dh` / `keys.auth`.
+  MissingKeys,
+  /// `TTL` is not a non-negative integer number of seconds.
+  InvalidTtl { reason: String },
+  /// `urgency` is not one of very-low, low, normal, high.
+  InvalidUrgency { value: String },
+  /// `topic` is longer than 32 characters or not base64url.
+  InvalidTopic { reason: String },
+  /// An extra header has an invalid name or value.
+  InvalidHeader { name: String, reason: &'static str },
+  /// The `proxy` option is not a usable proxy URL.
+  InvalidProxy { reason: String },
+  /// The `ca` option (or `NODE_EXTRA_CA_CERTS`) holds no usable PEM certificate.
+  InvalidCa { reason: String },
+  /// The push service did not answer within the timeout.
+  Timeout { ms: u64 },
+  /// Connecting to or talking with the push service failed.
+  Network { reason: String },
+  /// The local test push service failed (bind, TLS setup).
+  PushService { reason: String },
 }
 
 impl Error {
@@ -68,6 +90,17 @@ impl Error {
       Error::InvalidEncryptionHeader { .. } => "ERR_INVALID_ENCRYPTION_HEADER",
       Error::InvalidPrivateKey { .. } => "ERR_INVALID_PRIVATE_KEY",
       Error::Crypto { .. } => "ERR_CRYPTO",
+      Error::InvalidEndpoint { .. } => "ERR_INVALID_ENDPOINT",
+      Error::MissingKeys => "ERR_MISSING_KEYS",
+      Error::InvalidTtl { .. } => "ERR_INVALID_TTL",
+      Error::InvalidUrgency { .. } => "ERR_INVALID_URGENCY",
+      Error::InvalidTopic { .. } => "ERR_INVALID_TOPIC",
+      Error::InvalidHeader { .. } => "ERR_INVALID_HEADER",
+      Error::InvalidProxy { .. } => "ERR_INVALID_PROXY",
+      Error::InvalidCa { .. } => "ERR_INVALID_CA",
+      Error::Timeout { .. } => "ERR_TIMEOUT",
+      Error::Network { .. } => "ERR_NETWORK",
+      Error::PushService { .. } => "ERR_PUSH_SERVICE",
     }
   }
 }
@@ -136,6 +169,33 @@ impl fmt::Display for Error {
         write!(f, "privateKey {reason}; it must be a 32-byte P-256 private key")
       }
       Error::Crypto { reason } => write!(f, "crypto backend failure: {reason}"),
+      Error::InvalidEndpoint { reason } => write!(f, "subscription endpoint {reason}"),
+      Error::MissingKeys => write!(
+        f,
+        "subscription keys.p256dh and keys.auth are required to send a payload"
+      ),
+      Error::InvalidTtl { reason } => {
+        write!(
+          f,
+          "TTL {reason}; it must be a non-negative integer number of seconds"
+        )
+      }
+      Error::InvalidUrgency { value } => write!(
+        f,
+        "urgency {value:?} is not supported; use \"very-low\", \"low\", \"normal\" or \"high\""
+      ),
+      Error::InvalidTopic { reason } => {
+        write!(
+          f,
+          "topic {reason}; it must be at most 32 characters of the base64url alphabet"
+        )
+      }
+      Error::InvalidHeader { name, reason } => write!(f, "header {name:?} {reason}"),
+      Error::InvalidProxy { reason } => write!(f, "proxy {reason}"),
+      Error::InvalidCa { reason } => write!(f, "ca {reason}"),
+      Error::Timeout { ms } => write!(f, "the push service did not answer within the timeout of {ms} ms"),
+      Error::Network { reason } => write!(f, "request to the push service failed: {reason}"),
+      Error::PushService { reason } => write!(f, "local push service: {reason}"),
     }
   }
 }
@@ -159,12 +219,38 @@ mod tests {
       (Error::InvalidSubject { reason: "r".into() }, "subject"),
       (Error::InvalidAudience { reason: "r".into() }, "audience"),
       (Error::InvalidExpiration { reason: "r".into() }, "expiration"),
-      (Error::UnsupportedEncoding { value: "br".into() }, "contentEncoding"),
+      (
+        Error::UnsupportedEncoding { value: "br".into() },
+        "contentEncoding",
+      ),
       (Error::PayloadTooLarge { len: 5000, max: 3993 }, "payload"),
       (Error::DecryptionFailed { reason: "r" }, "decrypt"),
-      (Error::InvalidEncryptionHeader { header: "Encryption", reason: "r" }, "Encryption header"),
+      (
+        Error::InvalidEncryptionHeader {
+          header: "Encryption",
+          reason: "r",
+        },
+        "Encryption header",
+      ),
       (Error::InvalidPrivateKey { reason: "r" }, "privateKey"),
       (Error::Crypto { reason: "r" }, "crypto"),
+      (Error::InvalidEndpoint { reason: "r".into() }, "endpoint"),
+      (Error::MissingKeys, "keys.p256dh"),
+      (Error::InvalidTtl { reason: "r".into() }, "TTL"),
+      (Error::InvalidUrgency { value: "asap".into() }, "urgency"),
+      (Error::InvalidTopic { reason: "r".into() }, "topic"),
+      (
+        Error::InvalidHeader {
+          name: "X".into(),
+          reason: "r",
+        },
+        "header",
+      ),
+      (Error::InvalidProxy { reason: "r".into() }, "proxy"),
+      (Error::InvalidCa { reason: "r".into() }, "ca"),
+      (Error::Timeout { ms: 5 }, "timeout"),
+      (Error::Network { reason: "r".into() }, "push service"),
+      (Error::PushService { reason: "r".into() }, "push service"),
     ];
     let mut codes: Vec<&str> = all.iter().map(|(e, _)| e.code()).collect();
     codes.sort_unstable();

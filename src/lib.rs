@@ -8,6 +8,9 @@ pub mod ece;
 pub mod error;
 pub mod fast_p256;
 pub mod keys;
+pub mod request;
+pub mod send;
+pub mod testing;
 pub mod vapid;
 
 #[cfg(feature = "napi")]

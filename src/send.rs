@@ -1,0 +1,235 @@
+//! Sending a [`PushRequest`] with reqwest: rustls, HTTP/2 where the push service offers it
+//! (ALPN), pooled keep-alive connections shared by every call with the same settings,
+//! redirects never followed, response bodies read with a size cap.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::request::PushRequest;
+
+/// Longest response body we keep (push services answer with short JSON).
+pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
+/// Connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Total timeout when the caller gives none (web-push has none and can hang forever).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Connection settings; one pooled client exists per distinct value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ClientOptions {
+  /// Proxy URL (`http://host:port`, `https://…`, with optional credentials).
+  pub proxy: Option<String>,
+  /// Extra trusted roots, PEM (one or more certificates).
+  pub ca_pem: Option<String>,
+}
+
+/// The push service's answer.
+#[derive(Debug, Clone)]
+pub struct PushResponse {
+  /// HTTP status.
+  pub status: u16,
+  /// Response headers (names lower-case, as HTTP/2 sends them).
+  pub headers: Vec<(String, String)>,
+  /// Response body as text (lossy UTF-8, capped at [`MAX_RESPONSE_BODY`]).
+  pub body: String,
+  /// `HTTP/1.1` or `HTTP/2`.
+  pub http_version: &'static str,
+}
+
+impl PushResponse {
+  /// Whether the status is 2xx.
+  pub fn is_success(&self) -> bool {
+    (200..300).contains(&self.status)
+  }
+
+  /// The value of header `name` (case-insensitive).
+  pub fn header(&self, name: &str) -> Option<&str> {
+    self
+      .headers
+      .iter()
+      .find(|(n, _)| n.eq_ignore_ascii_case(name))
+      .map(|(_, v)| v.as_str())
+  }
+}
+
+/// A pooled HTTP client for push requests.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+  client: reqwest::Client,
+}
+
+fn certificates(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
+  let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::InvalidCa {
+    reason: format!("from {source} is not PEM ({e})"),
+  })?;
+  if certs.is_empty() {
+    return Err(Error::InvalidCa {
+      reason: format!("from {source} holds no certificate"),
+    });
+  }
+  Ok(certs)
+}
+
+impl HttpClient {
+  /// Builds a client; also trusts the roots in `NODE_EXTRA_CA_CERTS`, as Node does
+  /// (an unreadable file is skipped, as Node does).
+  pub fn new(options: &ClientOptions) -> Result<Self> {
+    let mut builder = reqwest::Client::builder()
+      .redirect(reqwest::redirect::Policy::none())
+      .connect_timeout(CONNECT_TIMEOUT)
+      .pool_idle_timeout(Duration::from_secs(90))
+      .user_agent(concat!("web-push-rs/", env!("CARGO_PKG_VERSION")));
+    let mut roots = Vec::new();
+    if let Some(path) = std::env::var_os("NODE_EXTRA_CA_CERTS") {
+      if let Ok(pem) = std::fs::read(&path) {
+        roots.extend(certificates(&pem, "NODE_EXTRA_CA_CERTS")?);
+      }
+    }
+    if let Some(pem) = &options.ca_pem {
+      roots.extend(certificates(pem.as_bytes(), "the ca option")?);
+    }
+    if !roots.is_empty() {
+      builder = builder.tls_certs_merge(roots);
+    }
+    if let Some(proxy) = &options.proxy {
+      let parsed = url::Url::parse(proxy).map_err(|e| Error::InvalidProxy {
+        reason: format!("{proxy:?} is not a URL ({e})"),
+      })?;
+      if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(Error::InvalidProxy {
+          reason: format!("{proxy:?} must be an http:// or https:// URL with a host"),
+        });
+      }
+      let proxy = reqwest::Proxy::all(parsed.as_str()).map_err(|e| Error::InvalidProxy {
+        reason: format!("is not usable ({e})"),
+      })?;
+      builder = builder.proxy(proxy);
+    }
+    let client = builder.build().map_err(|e| Error::Network {
+      reason: format!("cannot build the HTTP client: {e}"),
+    })?;
+    Ok(Self { client })
+  }
+
+  /// The shared client for `options` (built once, then reused: its connection pool is the point).
+  pub fn shared(options: &ClientOptions) -> Result<Arc<Self>> {
+    static CLIENTS: OnceLock<Mutex<HashMap<ClientOptions, Arc<HttpClient>>>> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(Default::default);
+    let mut map = clients.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(client) = map.get(options) {
+      return Ok(client.clone());
+    }
+    let client = Arc::new(Self::new(options)?);
+    if map.len() >= 32 {
+      map.clear();
+    }
+    map.insert(options.clone(), client.clone());
+    Ok(client)
+  }
+
+  /// POSTs `request` and reads the answer; `timeout` bounds the whole exchange.
+  pub async fn send(&self, request: &PushRequest, timeout: Option<Duration>) -> Result<PushResponse> {
+    let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+    let map_err = |err: reqwest::Error| {
+      if err.is_timeout() {
+        Error::Timeout { ms: timeout_ms }
+      } else {
+        Error::Network {
+          reason: error_chain(&err),
+        }
+      }
+    };
+    let mut builder = self.client.post(request.endpoint.clone()).timeout(timeout);
+    for (name, value) in &request.headers {
+      if !name.eq_ignore_ascii_case("content-length") {
+        builder = builder.header(name.as_str(), value.as_str());
+      }
+    }
+    builder = builder.body(request.body.clone().unwrap_or_default());
+    let mut response = builder.send().await.map_err(map_err)?;
+    let status = response.status().as_u16();
+    let http_version = match response.version() {
+      reqwest::Version::HTTP_2 => "HTTP/2",
+      reqwest::Version::HTTP_10 => "HTTP/1.0",
+      _ => "HTTP/1.1",
+    };
+    let headers = response
+      .headers()
+      .iter()
+      .map(|(name, value)| {
+        (
+          name.as_str().to_owned(),
+          String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        )
+      })
+      .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(map_err)? {
+      let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
+      body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+      if room <= chunk.len() {
+        break;
+      }
+    }
+    Ok(PushResponse {
+      status,
+      headers,
+      body: String::from_utf8_lossy(&body).into_owned(),
+      http_version,
+    })
+  }
+}
+
+/// "outer: inner: innermost" for an error and its sources.
+fn error_chain(err: &dyn std::error::Error) -> String {
+  let mut text = err.to_string();
+  let mut source = err.source();
+  while let Some(inner) = source {
+    let inner_text = inner.to_string();
+    if !text.contains(&inner_text) {
+      text.push_str(": ");
+      text.push_str(&inner_text);
+    }
+    source = inner.source();
+  }
+  text
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn bad_proxy_and_ca_are_typed_errors() {
+    let proxy = |p: &str| {
+      HttpClient::new(&ClientOptions {
+        proxy: Some(p.into()),
+        ca_pem: None,
+      })
+      .unwrap_err()
+    };
+    assert_eq!(proxy("not a url").code(), "ERR_INVALID_PROXY");
+    assert_eq!(proxy("ftp://proxy:21").code(), "ERR_INVALID_PROXY");
+    assert!(HttpClient::new(&ClientOptions {
+      proxy: Some("http://127.0.0.1:3128".into()),
+      ca_pem: None
+    })
+    .is_ok());
+    let ca = HttpClient::new(&ClientOptions {
+      proxy: None,
+      ca_pem: Some("hello".into()),
+    })
+    .unwrap_err();
+    assert_eq!(ca.code(), "ERR_INVALID_CA");
+  }
+
+  #[test]
+  fn shared_clients_are_reused_per_options() {
+    let a = HttpClient::shared(&ClientOptions::default()).unwrap();
+    let b = HttpClient::shared(&ClientOptions::default()).unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+  }
+}

@@ -1,0 +1,266 @@
+//! A local RFC 8030 push service for tests: it hands out subscriptions (holding their private
+//! keys, like a browser), checks every POST as a real push service would ([`checks`]),
+//! decrypts and records accepted messages, and can be told to expire subscriptions.
+//!
+//! It runs on the caller's tokio runtime, on 127.0.0.1, HTTP/1.1 and HTTP/2 (h2 via ALPN
+//! when `tls` is on, with a freshly generated CA whose PEM is [`PushService::ca_pem`]).
+
+pub mod checks;
+mod server;
+pub mod tls;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::base64url;
+use crate::ece::{ContentEncoding, ReceiverKeys};
+use crate::error::{Error, Result};
+use crate::fast_p256::fill_random;
+use crate::keys::{AuthSecret, KeyPair, KeyRole, PublicKey};
+
+pub use checks::{Rejection, VapidInfo};
+
+/// How to start the service.
+#[derive(Debug, Clone, Default)]
+pub struct PushServiceConfig {
+  /// Port on 127.0.0.1; 0 picks a free one.
+  pub port: u16,
+  /// Serve HTTPS (HTTP/2 + HTTP/1.1) with a generated certificate.
+  pub tls: bool,
+}
+
+/// A subscription as the service hands it out.
+#[derive(Debug, Clone)]
+pub struct CreatedSubscription {
+  /// The push endpoint.
+  pub endpoint: String,
+  /// The subscription's public key, base64url.
+  pub p256dh: String,
+  /// The auth secret, base64url.
+  pub auth: String,
+}
+
+/// A message the service accepted and decrypted.
+#[derive(Debug, Clone)]
+pub struct ReceivedMessage {
+  /// The endpoint it was sent to.
+  pub endpoint: String,
+  /// The decrypted payload.
+  pub payload: Vec<u8>,
+  /// All request headers (lower-case names).
+  pub headers: Vec<(String, String)>,
+  /// `TTL`.
+  pub ttl: u64,
+  /// `Urgency`, if sent.
+  pub urgency: Option<String>,
+  /// `Topic`, if sent.
+  pub topic: Option<String>,
+  /// Content encoding, if there was a body.
+  pub encoding: Option<ContentEncoding>,
+  /// The verified VAPID token, if one was sent.
+  pub vapid: Option<VapidInfo>,
+  /// `HTTP/1.1` or `HTTP/2`.
+  pub http_version: &'static str,
+}
+
+struct SubscriptionState {
+  keys: ReceiverKeys,
+  application_server_key: Option<PublicKey>,
+  expired: bool,
+}
+
+#[derive(Default)]
+struct State {
+  subscriptions: HashMap<String, SubscriptionState>,
+  messages: Vec<ReceivedMessage>,
+  next_message_id: u64,
+}
+
+pub(crate) struct Shared {
+  origin: String,
+  state: Mutex<State>,
+}
+
+impl Shared {
+  fn lock(&self) -> MutexGuard<'_, State> {
+    self.state.lock().unwrap_or_else(|p| p.into_inner())
+  }
+
+  /// Handles one POST to `/push/{id}`: `Ok(message id)` or the rejection to answer with.
+  pub(crate) fn receive(
+    &self,
+    id: &str,
+    headers: Vec<(String, String)>,
+    body: &[u8],
+    http_version: &'static str,
+  ) -> std::result::Result<u64, Rejection> {
+    let mut state = self.lock();
+    let subscription = state.subscriptions.get(id).ok_or_else(|| Rejection {
+      status: 404,
+      message: "no such subscription".into(),
+    })?;
+    if subscription.expired {
+      return Err(Rejection {
+        status: 410,
+        message: "subscription expired".into(),
+      });
+    }
+    let view = checks::SubscriptionView {
+      keys: &subscription.keys,
+      application_server_key: subscription.application_server_key.as_ref(),
+    };
+    let accepted = checks::check(&view, &self.origin, &headers, body, crate::vapid::now_secs())?;
+    state.next_message_id += 1;
+    let id_number = state.next_message_id;
+    state.messages.push(ReceivedMessage {
+      endpoint: format!("{}/push/{id}", self.origin),
+      payload: accepted.payload,
+      headers,
+      ttl: accepted.ttl,
+      urgency: accepted.urgency,
+      topic: accepted.topic,
+      encoding: accepted.encoding,
+      vapid: accepted.vapid,
+      http_version,
+    });
+    Ok(id_number)
+  }
+
+  pub(crate) fn origin(&self) -> &str {
+    &self.origin
+  }
+}
+
+/// A running local push service. Dropping it does not stop it; call [`PushService::close`].
+pub struct PushService {
+  shared: Arc<Shared>,
+  ca_pem: Option<String>,
+  port: u16,
+  shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl PushService {
+  /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+  pub async fn start(config: PushServiceConfig) -> Result<Self> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+      .await
+      .map_err(|e| Error::PushService {
+        reason: format!("cannot bind 127.0.0.1:{}: {e}", config.port),
+      })?;
+    let port = listener
+      .local_addr()
+      .map_err(|e| Error::PushService {
+        reason: format!("no local address: {e}"),
+      })?
+      .port();
+    let tls = if config.tls { Some(tls::generate()?) } else { None };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let shared = Arc::new(Shared {
+      origin: format!("{scheme}://127.0.0.1:{port}"),
+      state: Mutex::default(),
+    });
+    let (shutdown, stopped) = tokio::sync::watch::channel(false);
+    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+    tokio::spawn(server::serve(
+      listener,
+      tls.map(|t| t.config),
+      shared.clone(),
+      stopped,
+    ));
+    Ok(Self {
+      shared,
+      ca_pem,
+      port,
+      shutdown,
+    })
+  }
+
+  /// `http://127.0.0.1:PORT` or `https://…`.
+  pub fn origin(&self) -> &str {
+    self.shared.origin()
+  }
+
+  /// The bound port.
+  pub fn port(&self) -> u16 {
+    self.port
+  }
+
+  /// PEM of the CA that signed the TLS certificate (only with `tls`).
+  pub fn ca_pem(&self) -> Option<&str> {
+    self.ca_pem.as_deref()
+  }
+
+  /// Creates a subscription, optionally bound to an `applicationServerKey` (VAPID public key).
+  pub fn subscribe(&self, application_server_key: Option<&str>) -> Result<CreatedSubscription> {
+    let application_server_key = application_server_key
+      .map(|key| PublicKey::from_base64(key, KeyRole::Vapid))
+      .transpose()?;
+    let pair = KeyPair::generate()?;
+    let mut auth = [0u8; 16];
+    fill_random(&mut auth)?;
+    let mut id = [0u8; 16];
+    fill_random(&mut id)?;
+    let id = base64url::encode(&id);
+    let created = CreatedSubscription {
+      endpoint: format!("{}/push/{id}", self.origin()),
+      p256dh: pair.public_key.to_base64(),
+      auth: base64url::encode(&auth),
+    };
+    let keys = ReceiverKeys {
+      private_key: pair.private_key,
+      auth: AuthSecret::from_bytes(&auth)?,
+    };
+    self.shared.lock().subscriptions.insert(
+      id,
+      SubscriptionState {
+        keys,
+        application_server_key,
+        expired: false,
+      },
+    );
+    Ok(created)
+  }
+
+  /// Accepted messages, oldest first; only those sent to `endpoint` if given.
+  pub fn messages(&self, endpoint: Option<&str>) -> Vec<ReceivedMessage> {
+    let state = self.shared.lock();
+    state
+      .messages
+      .iter()
+      .filter(|m| endpoint.is_none_or(|e| m.endpoint == e))
+      .cloned()
+      .collect()
+  }
+
+  /// Makes later sends to `endpoint` answer 410 Gone; false if the endpoint is unknown.
+  pub fn expire(&self, endpoint: &str) -> bool {
+    let Some(id) = self.id_of(endpoint) else {
+      return false;
+    };
+    match self.shared.lock().subscriptions.get_mut(&id) {
+      Some(subscription) => {
+        subscription.expired = true;
+        true
+      }
+      None => false,
+    }
+  }
+
+  fn id_of(&self, endpoint: &str) -> Option<String> {
+    endpoint
+      .strip_prefix(self.origin())?
+      .strip_prefix("/push/")
+      .map(str::to_owned)
+  }
+
+  /// Stops accepting connections and closes the open ones.
+  pub fn close(&self) {
+    let _ = self.shutdown.send(true);
+  }
+}
+
+impl Drop for PushService {
+  fn drop(&mut self) {
+    self.close();
+  }
+}

@@ -1,0 +1,133 @@
+//! The HTTP plumbing of the push service: accept loop, TLS, HTTP/1.1 + HTTP/2, routing.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::Shared;
+
+/// Bodies above this are not even read (the 413 check needs only to see "more than 4096").
+const READ_LIMIT: usize = 1024 * 1024;
+
+pub(crate) async fn serve(
+  listener: TcpListener,
+  tls: Option<Arc<rustls::ServerConfig>>,
+  shared: Arc<Shared>,
+  mut stopped: watch::Receiver<bool>,
+) {
+  let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+  loop {
+    let accepted = tokio::select! {
+      accepted = listener.accept() => accepted,
+      _ = stopped.changed() => return,
+    };
+    let Ok((stream, _)) = accepted else { continue };
+    let _ = stream.set_nodelay(true);
+    let shared = shared.clone();
+    let acceptor = acceptor.clone();
+    let mut stopped = stopped.clone();
+    tokio::spawn(async move {
+      let connection = async {
+        match acceptor {
+          Some(acceptor) => {
+            if let Ok(tls_stream) = acceptor.accept(stream).await {
+              serve_connection(TokioIo::new(tls_stream), shared).await;
+            }
+          }
+          None => serve_connection(TokioIo::new(stream), shared).await,
+        }
+      };
+      tokio::select! {
+        () = connection => {}
+        _ = stopped.changed() => {}
+      }
+    });
+  }
+}
+
+async fn serve_connection<I>(io: I, shared: Arc<Shared>)
+where
+  I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+  let service = hyper::service::service_fn(move |request| {
+    let shared = shared.clone();
+    async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+  });
+  let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+    .serve_connection(io, service)
+    .await;
+}
+
+fn respond(status: u16, headers: &[(&str, String)], body: String) -> Response<Full<Bytes>> {
+  let mut response = Response::new(Full::new(Bytes::from(body)));
+  *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+  for (name, value) in headers {
+    if let (Ok(name), Ok(value)) = (
+      hyper::header::HeaderName::from_bytes(name.as_bytes()),
+      hyper::header::HeaderValue::from_str(value),
+    ) {
+      response.headers_mut().insert(name, value);
+    }
+  }
+  response
+}
+
+fn error_response(status: u16, message: &str) -> Response<Full<Bytes>> {
+  let reason = StatusCode::from_u16(status)
+    .ok()
+    .and_then(|s| s.canonical_reason())
+    .unwrap_or("Error");
+  let body = serde_json::json!({ "code": status, "error": reason, "message": message }).to_string();
+  respond(status, &[("content-type", "application/json".to_owned())], body)
+}
+
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+  let path = request.uri().path().to_owned();
+  let Some(id) = path
+    .strip_prefix("/push/")
+    .filter(|id| !id.is_empty() && !id.contains('/'))
+  else {
+    return error_response(404, "not a push endpoint");
+  };
+  if request.method() != Method::POST {
+    return error_response(405, "push endpoints accept POST only");
+  }
+  let http_version = if request.version() == hyper::Version::HTTP_2 {
+    "HTTP/2"
+  } else {
+    "HTTP/1.1"
+  };
+  let headers: Vec<(String, String)> = request
+    .headers()
+    .iter()
+    .map(|(n, v)| {
+      (
+        n.as_str().to_owned(),
+        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+      )
+    })
+    .collect();
+  let body = match Limited::new(request.into_body(), READ_LIMIT).collect().await {
+    Ok(collected) => collected.to_bytes(),
+    Err(_) => return error_response(413, "body too large"),
+  };
+  match shared.receive(id, headers.clone(), &body, http_version) {
+    Ok(message_id) => {
+      let ttl = headers
+        .iter()
+        .find(|(n, _)| n == "ttl")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+      let location = format!("{}/m/{message_id}", shared.origin());
+      respond(201, &[("location", location), ("ttl", ttl)], String::new())
+    }
+    Err(rejection) => error_response(rejection.status, &rejection.message),
+  }
+}
