@@ -9,6 +9,37 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A running local push service. */
+export declare class PushServiceHandle {
+  /** `http://127.0.0.1:PORT` (or `https://` with TLS). */
+  get origin(): string
+  /** The bound port. */
+  get port(): number
+  /** PEM of the CA to trust (TLS only). */
+  get ca(): string | null
+  /** Creates a subscription, optionally bound to a VAPID public key. */
+  subscribe(applicationServerKey?: string | undefined | null): ServiceSubscription
+  /** Accepted messages, oldest first (only those for `endpoint` if given). */
+  messages(endpoint?: string | undefined | null): Array<ServiceMessage>
+  /** Makes later sends to `endpoint` answer 410 Gone; false if unknown. */
+  expire(endpoint: string): boolean
+  /** Stops the service and closes its connections. */
+  close(): void
+}
+
+/** Builds (and encrypts) a push request without sending it. */
+export declare function buildRequest(input: RequestInput): BuiltRequest
+
+/** A built request: web-push's `generateRequestDetails` without the JS niceties. */
+export interface BuiltRequest {
+  /** Where to POST. */
+  endpoint: string
+  /** Headers as `[name, value]` pairs in web-push's order. */
+  headers: Array<Array<string>>
+  /** The encrypted body, if there is a payload. */
+  body?: Buffer
+}
+
 /** Decrypts a push message body with a subscription's private key and auth secret. */
 export declare function decryptBody(body: Buffer, privateKey: string, auth: string, headers?: DecryptHeaders | undefined | null): Buffer
 
@@ -58,6 +89,107 @@ export declare function getVapidHeaders(audience: string, subject: string, publi
 
 /** Like `getVapidHeaders`, off the event loop. */
 export declare function getVapidHeadersAsync(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string | undefined | null, expiration?: number | undefined | null): Promise<VapidHeaderValues>
+
+/** One push request, normalized by `index.js`. */
+export interface RequestInput {
+  /** Subscription endpoint. */
+  endpoint: string
+  /** Subscription `keys.p256dh`. */
+  p256dh?: string
+  /** Subscription `keys.auth`. */
+  auth?: string
+  /** Payload bytes (absent: a push without payload). */
+  payload?: Buffer
+  /** `TTL` in seconds (default 2419200). */
+  ttl?: number
+  /** `very-low` | `low` | `normal` | `high`. */
+  urgency?: string
+  /** Topic (≤ 32 base64url characters). */
+  topic?: string
+  /** `aes128gcm` (default) or `aesgcm`. */
+  contentEncoding?: string
+  /** VAPID subject. */
+  vapidSubject?: string
+  /** VAPID public key. */
+  vapidPublicKey?: string
+  /** VAPID private key. */
+  vapidPrivateKey?: string
+  /** Legacy GCM/FCM key. */
+  gcmApiKey?: string
+  /** Extra headers as `[name, value]` pairs. */
+  headers?: Array<Array<string>>
+  /** Total timeout in milliseconds. */
+  timeoutMs?: number
+  /** Proxy URL. */
+  proxy?: string
+  /** Extra trusted CA certificates, PEM. */
+  ca?: string
+}
+
+/**
+ * Builds and sends a push request; resolves with any HTTP answer (index.js rejects non-2xx),
+ * rejects on validation, network errors and timeouts.
+ */
+export declare function sendRequest(input: RequestInput): Promise<SendResult>
+
+/** The push service's answer. */
+export interface SendResult {
+  /** HTTP status. */
+  statusCode: number
+  /** Response headers (lower-case names). */
+  headers: Record<string, string>
+  /** Response body text. */
+  body: string
+  /** `HTTP/1.1` or `HTTP/2`. */
+  httpVersion: string
+}
+
+/** A message the service accepted and decrypted. */
+export interface ServiceMessage {
+  /** The endpoint it was sent to. */
+  endpoint: string
+  /** The decrypted payload. */
+  payload: Buffer
+  /** Request headers (lower-case names). */
+  headers: Record<string, string>
+  /** `TTL`. */
+  ttl: number
+  /** `Urgency`, if sent. */
+  urgency?: string
+  /** `Topic`, if sent. */
+  topic?: string
+  /** `aes128gcm` / `aesgcm`, if there was a body. */
+  encoding?: string
+  /** The verified VAPID token, if sent. */
+  vapid?: ServiceVapid
+  /** `HTTP/1.1` or `HTTP/2`. */
+  httpVersion: string
+}
+
+/** A subscription handed out by the service. */
+export interface ServiceSubscription {
+  /** The push endpoint. */
+  endpoint: string
+  /** `keys.p256dh`. */
+  p256dh: string
+  /** `keys.auth`. */
+  auth: string
+}
+
+/** A verified VAPID token. */
+export interface ServiceVapid {
+  /** `aud` claim. */
+  aud: string
+  /** `exp` claim (seconds since the epoch). */
+  exp: number
+  /** `sub` claim. */
+  sub?: string
+  /** The signing key (base64url). */
+  publicKey: string
+}
+
+/** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
+export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null): Promise<PushServiceHandle>
 
 /** The keys a browser creates for a push subscription. */
 export interface SubscriptionKeyMaterial {

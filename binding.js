@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.PushServiceHandle = nativeBinding.PushServiceHandle
+module.exports.buildRequest = nativeBinding.buildRequest
 module.exports.decryptBody = nativeBinding.decryptBody
 module.exports.encrypt = nativeBinding.encrypt
 module.exports.encryptAsync = nativeBinding.encryptAsync
@@ -843,4 +845,6 @@ module.exports.generateVAPIDKeys = nativeBinding.generateVAPIDKeys
 module.exports.generateVAPIDKeysAsync = nativeBinding.generateVAPIDKeysAsync
 module.exports.getVapidHeaders = nativeBinding.getVapidHeaders
 module.exports.getVapidHeadersAsync = nativeBinding.getVapidHeadersAsync
+module.exports.sendRequest = nativeBinding.sendRequest
+module.exports.startPushService = nativeBinding.startPushService
 module.exports.validateVapidDetails = nativeBinding.validateVapidDetails

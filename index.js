@@ -7,6 +7,7 @@ const binding = require('./binding.js')
 const { WebPushError, callSync, callAsync } = require('./lib/errors.js')
 const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
 const { typeError } = require('./lib/errors.js')
+const { requestInput } = require('./lib/request-input.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
 const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
@@ -99,6 +100,37 @@ function getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentE
   }
 }
 
+const NUMERIC_HEADERS = new Set(['TTL', 'Content-Length'])
+
+function generateRequestDetails(subscription, payload, options) {
+  const { input, extras } = requestInput(subscription, payload, options, state)
+  const built = callSync(binding.buildRequest, input)
+  const headers = {}
+  for (const [name, value] of built.headers) headers[name] = NUMERIC_HEADERS.has(name) ? Number(value) : value
+  return { method: 'POST', headers, body: built.body ?? null, endpoint: subscription.endpoint, ...extras }
+}
+
+function sendNotification(subscription, payload, options) {
+  let input
+  try {
+    input = requestInput(subscription, payload, options, state).input
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  return callAsync(binding.sendRequest, input).then(
+    ({ statusCode, headers, body }) => {
+      if (statusCode < 200 || statusCode > 299) {
+        throw new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
+      }
+      return { statusCode, body, headers }
+    },
+    (err) => {
+      if (err instanceof WebPushError) err.endpoint = input.endpoint
+      throw err
+    },
+  )
+}
+
 module.exports = {
   WebPushError,
   supportedContentEncodings,
@@ -111,5 +143,7 @@ module.exports = {
   getVapidHeadersAsync,
   encrypt,
   encryptAsync,
+  generateRequestDetails,
+  sendNotification,
 }
 module.exports.default = module.exports

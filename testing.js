@@ -4,8 +4,8 @@
 
 const crypto = require('node:crypto')
 const binding = require('./binding.js')
-const { callSync } = require('./lib/errors.js')
-const { requireBytes, requireObject, requireString, optionalString, header } = require('./lib/args.js')
+const { callSync, callAsync, invalid, typeError } = require('./lib/errors.js')
+const { requireBytes, requireObject, requireString, optionalString, header, describe } = require('./lib/args.js')
 
 function decrypt(body, keys, headers) {
   const bytes = requireBytes(body, 'body')
@@ -26,4 +26,77 @@ function generateSubscriptionKeys(endpoint) {
   return { subscription: { endpoint: url, keys: { p256dh, auth } }, privateKey }
 }
 
-module.exports = { decrypt, generateSubscriptionKeys }
+
+/** A running local push service (see testing.d.ts). */
+class PushService {
+  #handle
+
+  constructor(handle) {
+    this.#handle = handle
+    /** `http://127.0.0.1:PORT` (or `https://…` with `tls`). */
+    this.origin = handle.origin
+    /** The bound port. */
+    this.port = handle.port
+    /** PEM of the CA to trust when `tls` is on (pass it as the `ca` option). */
+    this.ca = handle.ca ?? undefined
+  }
+
+  /** Creates a subscription as a browser would; `applicationServerKey` binds it to a VAPID key. */
+  async subscribe(options = {}) {
+    requireObject(options, 'options')
+    const key = optionalString(options.applicationServerKey, 'options.applicationServerKey')
+    const { endpoint, p256dh, auth } = callSync(() => this.#handle.subscribe(key))
+    return { endpoint, expirationTime: null, keys: { p256dh, auth } }
+  }
+
+  /** Accepted, decrypted messages (all, or those for one subscription/endpoint). */
+  messages(subscriptionOrEndpoint) {
+    const endpoint = endpointOf(subscriptionOrEndpoint, true)
+    return this.#handle.messages(endpoint).map((m) => ({
+      endpoint: m.endpoint,
+      payload: m.payload,
+      text: m.payload.toString('utf8'),
+      headers: m.headers,
+      ttl: m.ttl,
+      urgency: m.urgency ?? undefined,
+      topic: m.topic ?? undefined,
+      encoding: m.encoding ?? undefined,
+      vapid: m.vapid ?? undefined,
+      httpVersion: m.httpVersion,
+    }))
+  }
+
+  /** Makes later sends to this subscription answer 410 Gone. */
+  expire(subscriptionOrEndpoint) {
+    const endpoint = endpointOf(subscriptionOrEndpoint, false)
+    if (!this.#handle.expire(endpoint)) {
+      throw invalid('ERR_INVALID_ENDPOINT', `subscription endpoint ${endpoint} does not belong to this push service`)
+    }
+  }
+
+  /** Stops the service and closes its connections. */
+  async close() {
+    this.#handle.close()
+  }
+}
+
+function endpointOf(value, optional) {
+  if (optional && (value === undefined || value === null)) return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'object' && value !== null && typeof value.endpoint === 'string') return value.endpoint
+  throw typeError(`expected a subscription or an endpoint string, got ${describe(value)}`)
+}
+
+/** Starts a local RFC 8030 push service on 127.0.0.1 (see testing.d.ts). */
+async function startPushService(options = {}) {
+  requireObject(options, 'options')
+  const { port, tls } = options
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw typeError(`options.port must be an integer 0..65535, got ${describe(port)}`)
+  }
+  if (tls !== undefined && typeof tls !== 'boolean') throw typeError(`options.tls must be a boolean, got ${describe(tls)}`)
+  const handle = await callAsync(binding.startPushService, port, tls)
+  return new PushService(handle)
+}
+
+module.exports = { decrypt, generateSubscriptionKeys, startPushService, PushService }

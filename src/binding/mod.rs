@@ -8,6 +8,8 @@
 mod decrypt;
 mod encrypt;
 mod keys;
+mod push_service;
+mod send;
 mod vapid;
 
 use napi::bindgen_prelude::{Buffer, Either};

@@ -1,0 +1,146 @@
+//! The local push service for JS tests (`require('web-push-rs/testing').startPushService`).
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+use crate::testing::{PushService, PushServiceConfig};
+
+/// A subscription handed out by the service.
+#[napi(object)]
+pub struct ServiceSubscription {
+  /// The push endpoint.
+  pub endpoint: String,
+  /// `keys.p256dh`.
+  #[napi(js_name = "p256dh")]
+  pub p256dh: String,
+  /// `keys.auth`.
+  pub auth: String,
+}
+
+/// A verified VAPID token.
+#[napi(object)]
+pub struct ServiceVapid {
+  /// `aud` claim.
+  pub aud: String,
+  /// `exp` claim (seconds since the epoch).
+  pub exp: f64,
+  /// `sub` claim.
+  pub sub: Option<String>,
+  /// The signing key (base64url).
+  pub public_key: String,
+}
+
+/// A message the service accepted and decrypted.
+#[napi(object)]
+pub struct ServiceMessage {
+  /// The endpoint it was sent to.
+  pub endpoint: String,
+  /// The decrypted payload.
+  pub payload: Buffer,
+  /// Request headers (lower-case names).
+  pub headers: HashMap<String, String>,
+  /// `TTL`.
+  pub ttl: f64,
+  /// `Urgency`, if sent.
+  pub urgency: Option<String>,
+  /// `Topic`, if sent.
+  pub topic: Option<String>,
+  /// `aes128gcm` / `aesgcm`, if there was a body.
+  pub encoding: Option<String>,
+  /// The verified VAPID token, if sent.
+  pub vapid: Option<ServiceVapid>,
+  /// `HTTP/1.1` or `HTTP/2`.
+  pub http_version: String,
+}
+
+/// A running local push service.
+#[napi]
+pub struct PushServiceHandle {
+  inner: PushService,
+}
+
+#[napi]
+impl PushServiceHandle {
+  /// `http://127.0.0.1:PORT` (or `https://` with TLS).
+  #[napi(getter)]
+  pub fn origin(&self) -> String {
+    self.inner.origin().to_owned()
+  }
+
+  /// The bound port.
+  #[napi(getter)]
+  pub fn port(&self) -> u32 {
+    u32::from(self.inner.port())
+  }
+
+  /// PEM of the CA to trust (TLS only).
+  #[napi(getter)]
+  pub fn ca(&self) -> Option<String> {
+    self.inner.ca_pem().map(str::to_owned)
+  }
+
+  /// Creates a subscription, optionally bound to a VAPID public key.
+  #[napi]
+  pub fn subscribe(&self, application_server_key: Option<String>) -> napi::Result<ServiceSubscription> {
+    let created = self.inner.subscribe(application_server_key.as_deref())?;
+    Ok(ServiceSubscription {
+      endpoint: created.endpoint,
+      p256dh: created.p256dh,
+      auth: created.auth,
+    })
+  }
+
+  /// Accepted messages, oldest first (only those for `endpoint` if given).
+  #[napi]
+  pub fn messages(&self, endpoint: Option<String>) -> Vec<ServiceMessage> {
+    self
+      .inner
+      .messages(endpoint.as_deref())
+      .into_iter()
+      .map(|m| ServiceMessage {
+        endpoint: m.endpoint,
+        payload: m.payload.into(),
+        headers: m.headers.into_iter().collect(),
+        ttl: m.ttl as f64,
+        urgency: m.urgency,
+        topic: m.topic,
+        encoding: m.encoding.map(|e| e.as_str().to_owned()),
+        vapid: m.vapid.map(|v| ServiceVapid {
+          aud: v.aud,
+          exp: v.exp as f64,
+          sub: v.sub,
+          public_key: v.public_key,
+        }),
+        http_version: m.http_version.to_owned(),
+      })
+      .collect()
+  }
+
+  /// Makes later sends to `endpoint` answer 410 Gone; false if unknown.
+  #[napi]
+  pub fn expire(&self, endpoint: String) -> bool {
+    self.inner.expire(&endpoint)
+  }
+
+  /// Stops the service and closes its connections.
+  #[napi]
+  pub fn close(&self) {
+    self.inner.close();
+  }
+}
+
+/// Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port).
+#[napi]
+pub async fn start_push_service(port: Option<u32>, tls: Option<bool>) -> napi::Result<PushServiceHandle> {
+  let port = u16::try_from(port.unwrap_or(0)).map_err(|_| crate::Error::PushService {
+    reason: "port must be 0..65535".into(),
+  })?;
+  let inner = PushService::start(PushServiceConfig {
+    port,
+    tls: tls.unwrap_or(false),
+  })
+  .await?;
+  Ok(PushServiceHandle { inner })
+}

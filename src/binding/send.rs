@@ -1,0 +1,201 @@
+//! `generateRequestDetails` (sync, pure) and `sendNotification` (async, on the tokio runtime).
+//! `index.js` does web-push's option handling and passes one normalized [`RequestInput`].
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+use crate::error::{Error, Result};
+use crate::request::{self, RequestOptions, Subscription, VapidDetails};
+use crate::send::{ClientOptions, HttpClient};
+use crate::vapid;
+
+/// One push request, normalized by `index.js`.
+#[napi(object, object_to_js = false)]
+pub struct RequestInput {
+  /// Subscription endpoint.
+  pub endpoint: String,
+  /// Subscription `keys.p256dh`.
+  #[napi(js_name = "p256dh")]
+  pub p256dh: Option<String>,
+  /// Subscription `keys.auth`.
+  pub auth: Option<String>,
+  /// Payload bytes (absent: a push without payload).
+  pub payload: Option<Buffer>,
+  /// `TTL` in seconds (default 2419200).
+  pub ttl: Option<f64>,
+  /// `very-low` | `low` | `normal` | `high`.
+  pub urgency: Option<String>,
+  /// Topic (≤ 32 base64url characters).
+  pub topic: Option<String>,
+  /// `aes128gcm` (default) or `aesgcm`.
+  pub content_encoding: Option<String>,
+  /// VAPID subject.
+  pub vapid_subject: Option<String>,
+  /// VAPID public key.
+  pub vapid_public_key: Option<String>,
+  /// VAPID private key.
+  pub vapid_private_key: Option<String>,
+  /// Legacy GCM/FCM key.
+  pub gcm_api_key: Option<String>,
+  /// Extra headers as `[name, value]` pairs.
+  pub headers: Option<Vec<Vec<String>>>,
+  /// Total timeout in milliseconds.
+  pub timeout_ms: Option<f64>,
+  /// Proxy URL.
+  pub proxy: Option<String>,
+  /// Extra trusted CA certificates, PEM.
+  pub ca: Option<String>,
+}
+
+struct Prepared {
+  subscription: Subscription,
+  payload: Option<Vec<u8>>,
+  options: RequestOptions,
+  client: ClientOptions,
+  timeout: Option<Duration>,
+}
+
+fn ttl_of(ttl: Option<f64>) -> Result<u64> {
+  match ttl {
+    None => Ok(request::DEFAULT_TTL),
+    Some(t) if t.is_finite() && t >= 0.0 && t.fract() == 0.0 && t <= 9_007_199_254_740_991.0 => Ok(t as u64),
+    Some(t) if t.is_nan() => Err(Error::InvalidTtl {
+      reason: "is not a number".into(),
+    }),
+    Some(t) => Err(Error::InvalidTtl {
+      reason: format!("is {t}"),
+    }),
+  }
+}
+
+fn prepare(input: RequestInput) -> Result<Prepared> {
+  let subscription = Subscription::parse(&input.endpoint, input.p256dh.as_deref(), input.auth.as_deref())?;
+  let vapid = match (
+    &input.vapid_subject,
+    &input.vapid_public_key,
+    &input.vapid_private_key,
+  ) {
+    (Some(subject), Some(public), Some(private)) => Some(VapidDetails::new(subject, public, private)?),
+    _ => None,
+  };
+  let mut extra_headers = Vec::new();
+  for pair in input.headers.unwrap_or_default() {
+    match <[String; 2]>::try_from(pair) {
+      Ok([name, value]) => extra_headers.push((name, value)),
+      Err(_) => {
+        return Err(Error::InvalidHeader {
+          name: String::new(),
+          reason: "is not a [name, value] pair",
+        })
+      }
+    }
+  }
+  let options = RequestOptions {
+    ttl: ttl_of(input.ttl)?,
+    urgency: input
+      .urgency
+      .as_deref()
+      .map(str::parse)
+      .transpose()?
+      .unwrap_or_default(),
+    topic: input.topic,
+    encoding: input
+      .content_encoding
+      .as_deref()
+      .map(str::parse)
+      .transpose()?
+      .unwrap_or_default(),
+    vapid,
+    gcm_api_key: input.gcm_api_key,
+    extra_headers,
+  };
+  let timeout = input
+    .timeout_ms
+    .filter(|ms| ms.is_finite() && *ms > 0.0)
+    .map(|ms| Duration::from_millis(ms.ceil() as u64));
+  Ok(Prepared {
+    subscription,
+    payload: input.payload.map(|b| b.to_vec()),
+    options,
+    client: ClientOptions {
+      proxy: input.proxy,
+      ca_pem: input.ca,
+    },
+    timeout,
+  })
+}
+
+/// A built request: web-push's `generateRequestDetails` without the JS niceties.
+#[napi(object)]
+pub struct BuiltRequest {
+  /// Where to POST.
+  pub endpoint: String,
+  /// Headers as `[name, value]` pairs in web-push's order.
+  pub headers: Vec<Vec<String>>,
+  /// The encrypted body, if there is a payload.
+  pub body: Option<Buffer>,
+}
+
+/// Builds (and encrypts) a push request without sending it.
+#[napi]
+pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest> {
+  let prepared = prepare(input)?;
+  let built = request::build(
+    &prepared.subscription,
+    prepared.payload.as_deref(),
+    &prepared.options,
+    vapid::now_secs(),
+  )?;
+  Ok(BuiltRequest {
+    endpoint: built.endpoint.to_string(),
+    headers: built.headers.into_iter().map(|(n, v)| vec![n, v]).collect(),
+    body: built.body.map(Buffer::from),
+  })
+}
+
+/// The push service's answer.
+#[napi(object)]
+pub struct SendResult {
+  /// HTTP status.
+  pub status_code: u32,
+  /// Response headers (lower-case names).
+  pub headers: HashMap<String, String>,
+  /// Response body text.
+  pub body: String,
+  /// `HTTP/1.1` or `HTTP/2`.
+  pub http_version: String,
+}
+
+/// Builds and sends a push request; resolves with any HTTP answer (index.js rejects non-2xx),
+/// rejects on validation, network errors and timeouts.
+#[napi]
+pub async fn send_request(input: RequestInput) -> napi::Result<SendResult> {
+  let prepared = prepare(input)?;
+  let built = request::build(
+    &prepared.subscription,
+    prepared.payload.as_deref(),
+    &prepared.options,
+    vapid::now_secs(),
+  )?;
+  let client = HttpClient::shared(&prepared.client)?;
+  let response = client.send(&built, prepared.timeout).await?;
+  let mut headers = HashMap::new();
+  for (name, value) in response.headers {
+    headers
+      .entry(name)
+      .and_modify(|existing: &mut String| {
+        existing.push_str(", ");
+        existing.push_str(&value);
+      })
+      .or_insert(value);
+  }
+  Ok(SendResult {
+    status_code: u32::from(response.status),
+    headers,
+    body: response.body,
+    http_version: response.http_version.to_owned(),
+  })
+}
