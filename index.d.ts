@@ -136,6 +136,92 @@ export declare function encryptAsync(
   contentEncoding?: ContentEncoding,
 ): Promise<EncryptResult>
 
+/** VAPID identity for one request (overrides `setVapidDetails`; a falsy value disables VAPID). */
+export interface VapidDetails {
+  /** `mailto:` or `https:` contact URL. */
+  subject: string
+  /** VAPID public key (base64url, 65 bytes). */
+  publicKey: string
+  /** VAPID private key (base64url, 32 bytes). */
+  privateKey: string
+}
+
+/** A proxy as web-push accepts it: a URL string or `{ host, port?, protocol?, auth? }`. */
+export type ProxyOption = string | { host: string; port?: number | string; protocol?: string; auth?: string }
+
+/** Options of `generateRequestDetails` / `sendNotification` (web-push's, plus `ca`). Unknown keys throw. */
+export interface RequestOptions {
+  /** Extra request headers; a name may not repeat a top-level option (e.g. `TTL`). */
+  headers?: Record<string, string | number>
+  /** Legacy GCM/FCM server key. */
+  gcmAPIKey?: string
+  /** VAPID identity (default: the one given to `setVapidDetails`); `null`/`false` sends without VAPID. */
+  vapidDetails?: VapidDetails | null | false
+  /** Seconds the push service keeps the message; non-negative integer, default 2419200 (4 weeks). */
+  TTL?: number | string
+  /** `aes128gcm` (default) or `aesgcm`. */
+  contentEncoding?: ContentEncoding
+  /** Delivery urgency, default `normal`. */
+  urgency?: Urgency
+  /** Replaces an undelivered message with the same topic; ≤ 32 base64url characters. */
+  topic?: string
+  /** Send through this HTTP(S) proxy. */
+  proxy?: ProxyOption
+  /** Not supported (a Node agent cannot drive the Rust HTTP stack): passing one throws `ERR_UNSUPPORTED_OPTION`; use `proxy` / `ca`. */
+  agent?: never
+  /** Total request timeout in milliseconds (default 60000; web-push has none). */
+  timeout?: number
+  /** Extra trusted CA certificates (PEM), added to the system roots and `NODE_EXTRA_CA_CERTS`. */
+  ca?: string | Buffer | Array<string | Buffer>
+}
+
+/** What `generateRequestDetails` returns (as web-push). */
+export interface RequestDetails {
+  method: 'POST'
+  /** Headers in web-push's order; `TTL` and `Content-Length` are numbers, as in web-push. */
+  headers: Record<string, string | number>
+  /** The encrypted body, or `null` without payload. */
+  body: Buffer | null
+  /** The subscription endpoint. */
+  endpoint: string
+  /** Echo of `options.proxy`, when given. */
+  proxy?: ProxyOption
+  /** Echo of `options.timeout`, when given. */
+  timeout?: number
+}
+
+/** A 2xx answer of the push service. */
+export interface SendResult {
+  /** HTTP status (201 from most push services). */
+  statusCode: number
+  /** Response body text. */
+  body: string
+  /** Response headers (lower-case names). */
+  headers: Record<string, string>
+}
+
+/**
+ * Builds the push request (encrypting `payload`, signing VAPID) without sending it.
+ * `endpoint` must be `https:` (or `http:` to a loopback host, for tests).
+ */
+export declare function generateRequestDetails(
+  subscription: PushSubscription,
+  payload?: string | Buffer | Uint8Array | null,
+  options?: RequestOptions,
+): RequestDetails
+
+/**
+ * Sends a push message. Resolves on 2xx; rejects with `WebPushError` for any other status
+ * (`code: 'ERR_UNEXPECTED_STATUS'`, with `statusCode`, `headers`, `body`, `endpoint`; 404/410
+ * mean the subscription is gone), for a timeout (`ERR_TIMEOUT`), a network failure
+ * (`ERR_NETWORK`) or invalid input. Never throws synchronously.
+ */
+export declare function sendNotification(
+  subscription: PushSubscription,
+  payload?: string | Buffer | Uint8Array | null,
+  options?: RequestOptions,
+): Promise<SendResult>
+
 declare const webpush: {
   WebPushError: typeof WebPushError
   supportedContentEncodings: typeof supportedContentEncodings
@@ -148,5 +234,7 @@ declare const webpush: {
   getVapidHeadersAsync: typeof getVapidHeadersAsync
   encrypt: typeof encrypt
   encryptAsync: typeof encryptAsync
+  generateRequestDetails: typeof generateRequestDetails
+  sendNotification: typeof sendNotification
 }
 export default webpush

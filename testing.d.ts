@@ -31,3 +31,66 @@ export interface GeneratedSubscription {
 
 /** Creates subscription keys (P-256 pair + 16-byte auth); `endpoint` defaults to a `.invalid` URL. */
 export declare function generateSubscriptionKeys(endpoint?: string): GeneratedSubscription
+
+/** A verified VAPID token, as the push service saw it. */
+export interface ReceivedVapid {
+  /** `aud` claim (equals the service's origin). */
+  aud: string
+  /** `exp` claim, seconds since the epoch. */
+  exp: number
+  /** `sub` claim. */
+  sub?: string
+  /** The key that signed the token (base64url). */
+  publicKey: string
+}
+
+/** A message the push service accepted and decrypted. */
+export interface ReceivedMessage {
+  /** The endpoint it was sent to. */
+  endpoint: string
+  /** The decrypted payload. */
+  payload: Buffer
+  /** The payload as UTF-8. */
+  text: string
+  /** Request headers, lower-case names. */
+  headers: Record<string, string>
+  /** `TTL`. */
+  ttl: number
+  /** `Urgency`, if sent. */
+  urgency?: 'very-low' | 'low' | 'normal' | 'high'
+  /** `Topic`, if sent. */
+  topic?: string
+  /** Content encoding, when the message had a body. */
+  encoding?: 'aes128gcm' | 'aesgcm'
+  /** The verified VAPID token, if one was sent. */
+  vapid?: ReceivedVapid
+  /** `HTTP/1.1` or `HTTP/2`. */
+  httpVersion: string
+}
+
+/**
+ * A local RFC 8030 push service on 127.0.0.1. It checks what real push services check
+ * (TTL, Content-Encoding, Urgency, Topic, VAPID signature, `aud`, `exp` ≤ 24 h, key match)
+ * and answers like Mozilla's autopush: 201 (with `Location`), 400 malformed or undecryptable,
+ * 401 bad/missing token, 403 wrong key, 404 unknown, 410 expired, 413 over 4096 bytes.
+ */
+export declare class PushService {
+  private constructor()
+  /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
+  readonly origin: string
+  /** The bound port. */
+  readonly port: number
+  /** PEM of the CA that signed the TLS certificate (with `tls`); pass it as the `ca` option. */
+  readonly ca?: string
+  /** Creates a subscription as a browser would; `applicationServerKey` requires VAPID with that key. */
+  subscribe(options?: { applicationServerKey?: string }): Promise<PushSubscription & { keys: { p256dh: string; auth: string } }>
+  /** Accepted messages, oldest first; only those of one subscription (or endpoint) if given. */
+  messages(subscriptionOrEndpoint?: PushSubscription | string): ReceivedMessage[]
+  /** Makes later sends to this subscription answer 410 Gone. */
+  expire(subscriptionOrEndpoint: PushSubscription | string): void
+  /** Stops the service and closes its connections. */
+  close(): Promise<void>
+}
+
+/** Starts a local push service (`port` 0 or absent: a free port; `tls`: HTTPS with HTTP/2). */
+export declare function startPushService(options?: { port?: number; tls?: boolean }): Promise<PushService>

@@ -15,8 +15,20 @@ import webpush, {
   type PushSubscription,
   type VapidHeaders,
   type VapidKeys,
+  generateRequestDetails,
+  sendNotification,
+  type RequestDetails,
+  type RequestOptions,
+  type SendResult,
 } from '..'
-import { decrypt, generateSubscriptionKeys, type GeneratedSubscription } from '../testing'
+import {
+  decrypt,
+  generateSubscriptionKeys,
+  startPushService,
+  type GeneratedSubscription,
+  type PushService,
+  type ReceivedMessage,
+} from '../testing'
 
 async function main(): Promise<void> {
   const keys: VapidKeys = generateVAPIDKeys()
@@ -54,6 +66,31 @@ async function main(): Promise<void> {
       void [code, status]
     }
   }
+  const service: PushService = await startPushService({ port: 0, tls: true })
+  const ca: string | undefined = service.ca
+  const subscribed = await service.subscribe({ applicationServerKey: keys.publicKey })
+  const options: RequestOptions = {
+    TTL: 60,
+    urgency: 'high',
+    topic: 'abc',
+    contentEncoding: 'aesgcm',
+    vapidDetails: { subject: 'mailto:a@b.c', publicKey: keys.publicKey, privateKey: keys.privateKey },
+    headers: { 'X-Trace': 1 },
+    proxy: { host: '127.0.0.1', port: 3128 },
+    timeout: 5000,
+    ca: ca ?? [],
+  }
+  const details: RequestDetails = generateRequestDetails(subscribed, 'hi', options)
+  const body: Buffer | null = details.body
+  const sent: SendResult = await sendNotification(subscribed, Buffer.from('hi'), { vapidDetails: null })
+  const status: number = sent.statusCode
+  const received: ReceivedMessage[] = service.messages(subscribed)
+  const text: string = received[0].text
+  const aud: string | undefined = received[0].vapid?.aud
+  service.expire(subscribed.endpoint)
+  await service.close()
+  void [details, body, status, text, aud]
+
   void [sub, key, salt, enc2, authorization, cryptoKey, headers2, plain, urgency]
 }
 

@@ -1,25 +1,51 @@
 'use strict'
 
-// The main job, end to end, offline: keys → subscription → encrypt + VAPID → decrypt.
+// The main job, end to end, offline: a local push service plays the browser's push service,
+// a subscription is created as a browser would, and the server sends with VAPID.
 const webpush = require('..')
-const { generateSubscriptionKeys, decrypt } = require('../testing')
+const { startPushService } = require('../testing')
 
-const vapid = webpush.generateVAPIDKeys()
-console.log('1. VAPID keys (give publicKey to the browser as applicationServerKey)')
-console.log(`   publicKey  ${vapid.publicKey}`)
+async function main() {
+  const service = await startPushService()
+  try {
+    console.log(`1. Local push service (RFC 8030) on ${service.origin}`)
 
-const { subscription, privateKey } = generateSubscriptionKeys('https://push.example.net/demo')
-console.log('2. A subscription, as the browser would hand it to your server')
-console.log(`   ${JSON.stringify(subscription)}`)
+    const vapid = webpush.generateVAPIDKeys()
+    webpush.setVapidDetails('mailto:demo@example.com', vapid.publicKey, vapid.privateKey)
+    console.log(`2. VAPID keys generated; the page subscribes with applicationServerKey = ${vapid.publicKey.slice(0, 20)}…`)
 
-const payload = JSON.stringify({ title: 'Hello from web-push-rs', body: 'Encrypted with aes128gcm' })
-const { cipherText, salt, localPublicKey } = webpush.encrypt(subscription.keys.p256dh, subscription.keys.auth, payload)
-console.log(`3. Encrypted ${payload.length} bytes → ${cipherText.length}-byte aes128gcm body (salt ${salt}, sender key ${localPublicKey.toString('base64url').slice(0, 16)}…)`)
+    const subscription = await service.subscribe({ applicationServerKey: vapid.publicKey })
+    console.log(`3. The browser hands the server its subscription: ${subscription.endpoint}`)
 
-const audience = new URL(subscription.endpoint).origin
-const headers = webpush.getVapidHeaders(audience, 'mailto:demo@example.com', vapid.publicKey, vapid.privateKey, 'aes128gcm')
-console.log(`4. VAPID header for ${audience}: Authorization: ${headers.Authorization.slice(0, 60)}…`)
+    const payload = JSON.stringify({ title: 'Hello from web-push-rs', body: 'Encrypted, signed, delivered.' })
+    for (const contentEncoding of ['aes128gcm', 'aesgcm']) {
+      const result = await webpush.sendNotification(subscription, payload, { TTL: 60, urgency: 'high', topic: 'demo', contentEncoding })
+      console.log(`4. sendNotification (${contentEncoding}) → ${result.statusCode} Created, Location ${result.headers.location}`)
+    }
 
-const plaintext = decrypt(cipherText, { privateKey, auth: subscription.keys.auth })
-console.log(`5. The browser decrypts it: ${plaintext.toString()}`)
-if (plaintext.toString() !== payload) process.exit(1)
+    for (const message of service.messages(subscription)) {
+      console.log(`5. The push service verified and decrypted a ${message.encoding} message:`)
+      console.log(`     VAPID  signature ok, sub=${message.vapid.sub}, aud=${message.vapid.aud}, expires ${new Date(message.vapid.exp * 1000).toISOString()}`)
+      console.log(`     TTL=${message.ttl} Urgency=${message.urgency} Topic=${message.topic} over ${message.httpVersion}`)
+      console.log(`     payload ${message.text}`)
+      if (message.text !== payload) throw new Error('decrypted payload differs')
+    }
+
+    service.expire(subscription)
+    await webpush.sendNotification(subscription, payload).catch((err) => {
+      console.log(`6. After the user unsubscribes: ${err.statusCode} → WebPushError ${err.code}: delete this subscription`)
+    })
+  } finally {
+    webpush.setVapidDetails(null)
+    await service.close()
+  }
+}
+
+module.exports = { main }
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err)
+    process.exitCode = 1
+  })
+}
