@@ -4,11 +4,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod base64url;
+pub mod client;
 pub mod ece;
 pub mod error;
+pub mod fanout;
 pub mod fast_p256;
 pub mod keys;
 pub mod request;
+pub mod retry;
 pub mod send;
 pub mod testing;
 pub mod vapid;

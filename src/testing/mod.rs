@@ -63,6 +63,51 @@ pub struct ReceivedMessage {
   pub http_version: &'static str,
 }
 
+/// What a fault makes the service do instead of answering normally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultAction {
+  /// Answer with this status (and `Retry-After`, if given) without accepting the message.
+  Status {
+    /// HTTP status.
+    status: u16,
+    /// `Retry-After` header value.
+    retry_after: Option<String>,
+  },
+  /// Never answer (until the connection or the service closes).
+  Stall,
+  /// Drop the connection without answering.
+  Reset,
+  /// Wait this long, then handle the request normally.
+  Delay(std::time::Duration),
+}
+
+/// Which requests a fault applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultScope {
+  /// Any request.
+  Any,
+  /// Requests to one endpoint.
+  Endpoint(String),
+}
+
+#[derive(Debug, Clone)]
+struct Fault {
+  scope: FaultScope,
+  action: FaultAction,
+  remaining: u32,
+}
+
+/// Request counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceStats {
+  /// POST requests received.
+  pub requests: u64,
+  /// Messages accepted (201).
+  pub accepted: u64,
+  /// Answers by status (faults included; stalls and resets are not answers).
+  pub by_status: std::collections::BTreeMap<u16, u64>,
+}
+
 struct SubscriptionState {
   keys: ReceiverKeys,
   application_server_key: Option<PublicKey>,
@@ -74,6 +119,8 @@ struct State {
   subscriptions: HashMap<String, SubscriptionState>,
   messages: Vec<ReceivedMessage>,
   next_message_id: u64,
+  faults: Vec<Fault>,
+  stats: ServiceStats,
 }
 
 pub(crate) struct Shared {
@@ -128,6 +175,33 @@ impl Shared {
 
   pub(crate) fn origin(&self) -> &str {
     &self.origin
+  }
+
+  /// Counts the request and takes the first armed fault that applies to `id`.
+  pub(crate) fn take_fault(&self, id: &str) -> Option<FaultAction> {
+    let mut state = self.lock();
+    state.stats.requests += 1;
+    let endpoint = format!("{}/push/{id}", self.origin);
+    let fault = state.faults.iter_mut().find(|f| {
+      f.remaining > 0
+        && match &f.scope {
+          FaultScope::Any => true,
+          FaultScope::Endpoint(e) => *e == endpoint,
+        }
+    })?;
+    fault.remaining -= 1;
+    let action = fault.action.clone();
+    state.faults.retain(|f| f.remaining > 0);
+    Some(action)
+  }
+
+  /// Counts an answer.
+  pub(crate) fn count_answer(&self, status: u16) {
+    let mut state = self.lock();
+    if status == 201 {
+      state.stats.accepted += 1;
+    }
+    *state.stats.by_status.entry(status).or_default() += 1;
   }
 }
 
@@ -244,6 +318,22 @@ impl PushService {
       }
       None => false,
     }
+  }
+
+  /// Arms a fault for the next `times` requests in `scope`.
+  pub fn fail_next(&self, scope: FaultScope, action: FaultAction, times: u32) {
+    if times > 0 {
+      self.shared.lock().faults.push(Fault {
+        scope,
+        action,
+        remaining: times,
+      });
+    }
+  }
+
+  /// Request counters.
+  pub fn stats(&self) -> ServiceStats {
+    self.shared.lock().stats.clone()
   }
 
   fn id_of(&self, endpoint: &str) -> Option<String> {

@@ -1,6 +1,5 @@
 //! The HTTP plumbing of the push service: accept loop, TLS, HTTP/1.1 + HTTP/2, routing.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,7 +10,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::Shared;
+use super::{FaultAction, Shared};
 
 /// Bodies above this are not even read (the 413 check needs only to see "more than 4096").
 const READ_LIMIT: usize = 1024 * 1024;
@@ -58,7 +57,14 @@ where
 {
   let service = hyper::service::service_fn(move |request| {
     let shared = shared.clone();
-    async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+    async move {
+      let response = handle(&shared, request).await;
+      if let Some(response) = &response {
+        shared.count_answer(response.status().as_u16());
+      }
+      // `None` is a reset fault: failing the service makes hyper drop the connection.
+      response.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset"))
+    }
   });
   let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
     .serve_connection(io, service)
@@ -88,17 +94,35 @@ fn error_response(status: u16, message: &str) -> Response<Full<Bytes>> {
   respond(status, &[("content-type", "application/json".to_owned())], body)
 }
 
-async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<Full<Bytes>>> {
   let path = request.uri().path().to_owned();
   let Some(id) = path
     .strip_prefix("/push/")
     .filter(|id| !id.is_empty() && !id.contains('/'))
   else {
-    return error_response(404, "not a push endpoint");
+    return Some(error_response(404, "not a push endpoint"));
   };
   if request.method() != Method::POST {
-    return error_response(405, "push endpoints accept POST only");
+    return Some(error_response(405, "push endpoints accept POST only"));
   }
+  match shared.take_fault(id) {
+    Some(FaultAction::Status { status, retry_after }) => {
+      let _ = request.into_body().collect().await;
+      let mut response = error_response(status, "fault injected by the test");
+      if let Some(value) = retry_after.and_then(|v| hyper::header::HeaderValue::from_str(&v).ok()) {
+        response.headers_mut().insert(hyper::header::RETRY_AFTER, value);
+      }
+      return Some(response);
+    }
+    Some(FaultAction::Stall) => std::future::pending::<()>().await,
+    Some(FaultAction::Reset) => return None,
+    Some(FaultAction::Delay(delay)) => tokio::time::sleep(delay).await,
+    None => {}
+  }
+  Some(accept(shared, id, request).await)
+}
+
+async fn accept(shared: &Shared, id: &str, request: Request<Incoming>) -> Response<Full<Bytes>> {
   let http_version = if request.version() == hyper::Version::HTTP_2 {
     "HTTP/2"
   } else {

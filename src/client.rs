@@ -1,0 +1,347 @@
+//! The WebPush client: one configuration and connection pool, per-message delivery with
+//! retries, and a classified [`Outcome`] for every message.
+//!
+//! Outcome kinds: `Sent` (2xx), `Gone` (404/410: delete the subscription), `Rejected`
+//! (400/401/403/413, other non-retryable answers, and invalid input caught locally),
+//! `Failed` (network errors, timeouts, 408/429/5xx once retries are exhausted, aborts).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::ece::ContentEncoding;
+use crate::error::{Error, Result};
+use crate::request::{self, RequestOptions, Subscription, Urgency, VapidDetails};
+use crate::retry::{parse_retry_after, RetryPolicy};
+use crate::send::{ClientOptions, HttpClient, PushResponse, DEFAULT_TIMEOUT};
+use crate::vapid;
+
+/// Default number of requests in flight per client.
+pub const DEFAULT_CONCURRENCY: usize = 100;
+
+/// Client-wide settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+  /// Defaults for every message (TTL, urgency, encoding, VAPID, extra headers).
+  pub defaults: RequestOptions,
+  /// Total timeout per attempt.
+  pub timeout: Duration,
+  /// Requests in flight at once (fan-out).
+  pub concurrency: usize,
+  /// Retry policy.
+  pub retry: RetryPolicy,
+  /// Proxy and extra CA.
+  pub http: ClientOptions,
+}
+
+impl ClientConfig {
+  /// Defaults with the given VAPID identity.
+  pub fn new(vapid: Option<VapidDetails>) -> Self {
+    Self {
+      defaults: RequestOptions {
+        vapid,
+        ..RequestOptions::default()
+      },
+      timeout: DEFAULT_TIMEOUT,
+      concurrency: DEFAULT_CONCURRENCY,
+      retry: RetryPolicy::default(),
+      http: ClientOptions::default(),
+    }
+  }
+}
+
+/// Per-message overrides, as given by the caller (validated at delivery: a bad value
+/// rejects that one message, never the batch).
+#[derive(Debug, Clone, Default)]
+pub struct MessageOptions {
+  /// `TTL` in seconds.
+  pub ttl: Option<f64>,
+  /// Urgency name.
+  pub urgency: Option<String>,
+  /// Topic.
+  pub topic: Option<String>,
+  /// Content encoding name.
+  pub content_encoding: Option<String>,
+  /// Extra headers.
+  pub headers: Vec<(String, String)>,
+}
+
+/// One message to one subscription.
+#[derive(Debug, Clone)]
+pub struct Target {
+  /// Subscription endpoint.
+  pub endpoint: String,
+  /// Subscription `keys.p256dh`.
+  pub p256dh: Option<String>,
+  /// Subscription `keys.auth`.
+  pub auth: Option<String>,
+  /// Payload (shared between targets of a batch when it is the same).
+  pub payload: Option<Arc<[u8]>>,
+  /// Overrides of the client defaults.
+  pub options: MessageOptions,
+}
+
+/// The bucket an outcome falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+  /// 2xx.
+  Sent,
+  /// 404/410: the subscription no longer exists.
+  Gone,
+  /// The request was refused or invalid: fix it, retrying will not help.
+  Rejected,
+  /// Transient failure that outlasted the retries (or the batch was aborted).
+  Failed,
+}
+
+/// What happened to one message.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+  /// Bucket.
+  pub kind: OutcomeKind,
+  /// Subscription endpoint.
+  pub endpoint: String,
+  /// Position of the target in its batch.
+  pub index: u64,
+  /// Last HTTP status, if there was an answer.
+  pub status_code: Option<u16>,
+  /// Attempts made (0 if rejected before sending).
+  pub attempts: u32,
+  /// The last `Retry-After`, in milliseconds.
+  pub retry_after_ms: Option<u64>,
+  /// Error code (`ERR_UNEXPECTED_STATUS`, `ERR_TIMEOUT`, `ERR_INVALID_P256DH`, …); none when sent.
+  pub code: Option<&'static str>,
+  /// Error message; none when sent.
+  pub message: Option<String>,
+  /// Last response body, if any.
+  pub body: Option<String>,
+  /// Last response headers (only kept for single sends).
+  pub headers: Vec<(String, String)>,
+}
+
+/// Code of an aborted message.
+pub const ABORTED: &str = "ERR_ABORTED";
+
+impl Outcome {
+  fn local(
+    kind: OutcomeKind,
+    index: u64,
+    endpoint: String,
+    attempts: u32,
+    code: &'static str,
+    message: String,
+  ) -> Self {
+    Self {
+      kind,
+      endpoint,
+      index,
+      status_code: None,
+      attempts,
+      retry_after_ms: None,
+      code: Some(code),
+      message: Some(message),
+      body: None,
+      headers: Vec::new(),
+    }
+  }
+
+  /// A message never sent because the batch was aborted.
+  pub fn aborted(index: u64, endpoint: String, attempts: u32) -> Self {
+    Self::local(
+      OutcomeKind::Failed,
+      index,
+      endpoint,
+      attempts,
+      ABORTED,
+      "aborted before it was sent".into(),
+    )
+  }
+}
+
+/// The client. Cheap to share (`Arc`); all sends share one connection pool.
+#[derive(Debug)]
+pub struct WebPushClient {
+  config: ClientConfig,
+  http: HttpClient,
+}
+
+enum Attempt {
+  Done(OutcomeKind, Option<PushResponse>),
+  Retry(Option<Duration>, Option<PushResponse>, Option<Error>),
+}
+
+fn classify(result: Result<PushResponse>, now: SystemTime) -> Attempt {
+  match result {
+    Ok(response) => match response.status {
+      200..=299 => Attempt::Done(OutcomeKind::Sent, Some(response)),
+      404 | 410 => Attempt::Done(OutcomeKind::Gone, Some(response)),
+      408 | 429 | 500..=599 => {
+        let retry_after = response
+          .header("retry-after")
+          .and_then(|v| parse_retry_after(v, now));
+        Attempt::Retry(retry_after, Some(response), None)
+      }
+      _ => Attempt::Done(OutcomeKind::Rejected, Some(response)),
+    },
+    // `send` fails only with network errors and timeouts: both transient.
+    Err(err) => Attempt::Retry(None, None, Some(err)),
+  }
+}
+
+impl WebPushClient {
+  /// Builds the client and its connection pool.
+  pub fn new(config: ClientConfig) -> Result<Self> {
+    let http = HttpClient::new(&config.http)?;
+    Ok(Self { config, http })
+  }
+
+  /// The configuration.
+  pub fn config(&self) -> &ClientConfig {
+    &self.config
+  }
+
+  fn prepare(&self, target: &Target) -> Result<(Subscription, RequestOptions)> {
+    let subscription =
+      Subscription::parse(&target.endpoint, target.p256dh.as_deref(), target.auth.as_deref())?;
+    if target.payload.is_some() && subscription.keys.is_none() {
+      return Err(Error::MissingKeys);
+    }
+    let mut options = self.config.defaults.clone();
+    let o = &target.options;
+    if let Some(ttl) = o.ttl {
+      if !(ttl.is_finite() && ttl >= 0.0 && ttl.fract() == 0.0) {
+        return Err(Error::InvalidTtl {
+          reason: format!("is {ttl}"),
+        });
+      }
+      options.ttl = ttl as u64;
+    }
+    if let Some(urgency) = &o.urgency {
+      options.urgency = urgency.parse::<Urgency>()?;
+    }
+    if let Some(topic) = &o.topic {
+      options.topic = Some(topic.clone());
+    }
+    if let Some(encoding) = &o.content_encoding {
+      options.encoding = encoding.parse::<ContentEncoding>()?;
+    }
+    options.extra_headers.extend(o.headers.iter().cloned());
+    Ok((subscription, options))
+  }
+
+  /// Delivers one message, retrying transient failures; never fails, always an outcome.
+  /// `aborted` is polled before each attempt and cuts retry waits short.
+  pub async fn deliver(
+    &self,
+    index: u64,
+    target: Target,
+    keep_headers: bool,
+    aborted: &tokio::sync::watch::Receiver<bool>,
+  ) -> Outcome {
+    let prepared = self.prepare(&target).and_then(|(subscription, options)| {
+      let request = request::build(
+        &subscription,
+        target.payload.as_deref(),
+        &options,
+        vapid::now_secs(),
+      )?;
+      Ok((request, options.ttl))
+    });
+    let (request, ttl) = match prepared {
+      Ok(ok) => ok,
+      Err(err) => {
+        return Outcome::local(
+          OutcomeKind::Rejected,
+          index,
+          target.endpoint,
+          0,
+          err.code(),
+          err.to_string(),
+        )
+      }
+    };
+    let started = Instant::now();
+    let mut attempts = 0;
+    loop {
+      if *aborted.borrow() {
+        return Outcome::aborted(index, target.endpoint, attempts);
+      }
+      attempts += 1;
+      let result = self.http.send(&request, Some(self.config.timeout)).await;
+      let (kind, response, error, retry_after) = match classify(result, SystemTime::now()) {
+        Attempt::Done(kind, response) => (kind, response, None, None),
+        Attempt::Retry(retry_after, response, error) => {
+          match self.config.retry.next_delay(
+            attempts,
+            retry_after,
+            started.elapsed(),
+            Duration::from_secs(ttl),
+          ) {
+            Some(delay) => {
+              let mut watcher = aborted.clone();
+              tokio::select! {
+                () = tokio::time::sleep(delay) => continue,
+                _ = watcher.wait_for(|stop| *stop) => return Outcome::aborted(index, target.endpoint, attempts),
+              }
+            }
+            None => (OutcomeKind::Failed, response, error, retry_after),
+          }
+        }
+      };
+      return finish(
+        index,
+        target.endpoint,
+        kind,
+        attempts,
+        response,
+        error,
+        retry_after,
+        keep_headers,
+      );
+    }
+  }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+  index: u64,
+  endpoint: String,
+  kind: OutcomeKind,
+  attempts: u32,
+  response: Option<PushResponse>,
+  error: Option<Error>,
+  retry_after: Option<Duration>,
+  keep_headers: bool,
+) -> Outcome {
+  let retry_after_ms = retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+  match (response, error) {
+    (Some(response), _) => Outcome {
+      kind,
+      endpoint,
+      index,
+      status_code: Some(response.status),
+      attempts,
+      retry_after_ms,
+      code: (kind != OutcomeKind::Sent).then_some("ERR_UNEXPECTED_STATUS"),
+      message: (kind != OutcomeKind::Sent).then(|| format!("push service answered {}", response.status)),
+      body: Some(response.body),
+      headers: if keep_headers {
+        response.headers
+      } else {
+        Vec::new()
+      },
+    },
+    (None, Some(err)) => {
+      let mut outcome = Outcome::local(kind, index, endpoint, attempts, err.code(), err.to_string());
+      outcome.retry_after_ms = retry_after_ms;
+      outcome
+    }
+    (None, None) => Outcome::local(
+      kind,
+      index,
+      endpoint,
+      attempts,
+      "ERR_NETWORK",
+      "no response".into(),
+    ),
+  }
+}
