@@ -9,6 +9,28 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A running batch. */
+export declare class NativeBatch {
+  /** Queues targets; resolves when they are all queued (backpressure). */
+  push(targets: Array<TargetInput>): Promise<void>
+  /** Current counters. */
+  progress(): ProgressOutput
+  /** Stops starting new sends. */
+  abort(): void
+  /** Waits for every outcome and returns the report. */
+  finish(): Promise<ReportOutput>
+}
+
+/** The native half of `WebPush`. */
+export declare class NativeClient {
+  /** Validates the settings and builds the connection pool. */
+  constructor(input: ClientInput)
+  /** Sends one message with retries; resolves with its outcome (never rejects for HTTP errors). */
+  send(target: TargetInput): Promise<OutcomeOutput>
+  /** Starts a batch; `payload` is shared by every target without its own. */
+  startBatch(payload?: Buffer | undefined | null): Promise<NativeBatch>
+}
+
 /** A running local push service. */
 export declare class PushServiceHandle {
   /** `http://127.0.0.1:PORT` (or `https://` with TLS). */
@@ -38,6 +60,34 @@ export interface BuiltRequest {
   headers: Array<Array<string>>
   /** The encrypted body, if there is a payload. */
   body?: Buffer
+}
+
+/** Client settings, normalized by `index.js`. */
+export interface ClientInput {
+  /** VAPID subject. */
+  vapidSubject?: string
+  /** VAPID public key. */
+  vapidPublicKey?: string
+  /** VAPID private key. */
+  vapidPrivateKey?: string
+  /** Default TTL (seconds). */
+  ttl?: number
+  /** Default urgency. */
+  urgency?: string
+  /** Default content encoding. */
+  contentEncoding?: string
+  /** Timeout per attempt (ms). */
+  timeoutMs?: number
+  /** Requests in flight. */
+  concurrency?: number
+  /** Total attempts (1 = no retries). */
+  retryAttempts?: number
+  /** Longest wait between attempts (ms). */
+  retryMaxDelayMs?: number
+  /** Proxy URL. */
+  proxy?: string
+  /** Extra CA certificates (PEM). */
+  ca?: string
 }
 
 /** Decrypts a push message body with a subscription's private key and auth secret. */
@@ -89,6 +139,60 @@ export declare function getVapidHeaders(audience: string, subject: string, publi
 
 /** Like `getVapidHeaders`, off the event loop. */
 export declare function getVapidHeadersAsync(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string | undefined | null, expiration?: number | undefined | null): Promise<VapidHeaderValues>
+
+/** What happened to one message. */
+export interface OutcomeOutput {
+  /** `sent` | `gone` | `rejected` | `failed`. */
+  kind: string
+  /** Subscription endpoint. */
+  endpoint: string
+  /** Position in the batch. */
+  index: number
+  /** Last HTTP status. */
+  statusCode?: number
+  /** Attempts made. */
+  attempts: number
+  /** Last Retry-After (ms). */
+  retryAfterMs?: number
+  /** Error code. */
+  code?: string
+  /** Error message. */
+  message?: string
+  /** Last response body. */
+  body?: string
+  /** Response headers (single sends only). */
+  headers?: Record<string, string>
+}
+
+/** Counters of a running batch. */
+export interface ProgressOutput {
+  /** Targets with an outcome. */
+  done: number
+  /** Sent. */
+  sent: number
+  /** Gone. */
+  gone: number
+  /** Rejected. */
+  rejected: number
+  /** Failed. */
+  failed: number
+}
+
+/** The result of a batch. */
+export interface ReportOutput {
+  /** Targets. */
+  total: number
+  /** Sent. */
+  sent: number
+  /** 404/410. */
+  gone: Array<OutcomeOutput>
+  /** Refused or invalid. */
+  rejected: Array<OutcomeOutput>
+  /** Failed after retries, or aborted. */
+  failed: Array<OutcomeOutput>
+  /** Wall time (ms). */
+  durationMs: number
+}
 
 /** One push request, normalized by `index.js`. */
 export interface RequestInput {
@@ -199,6 +303,32 @@ export interface SubscriptionKeyMaterial {
   auth: string
   /** The subscription's private key: what `decrypt` needs. */
   privateKey: string
+}
+
+/** One message, normalized by `index.js`. */
+export interface TargetInput {
+  /** Position in the batch. */
+  index: number
+  /** Subscription endpoint. */
+  endpoint: string
+  /** `keys.p256dh`. */
+  p256dh?: string
+  /** `keys.auth`. */
+  auth?: string
+  /** True when the target has its own payload (`payload`, possibly none) instead of the batch's. */
+  ownPayload?: boolean
+  /** The target's own payload. */
+  payload?: Buffer
+  /** TTL override. */
+  ttl?: number
+  /** Urgency override. */
+  urgency?: string
+  /** Topic. */
+  topic?: string
+  /** Content encoding override. */
+  contentEncoding?: string
+  /** Extra headers as `[name, value]` pairs. */
+  headers?: Array<Array<string>>
 }
 
 /**

@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeBatch = nativeBinding.NativeBatch
+module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.PushServiceHandle = nativeBinding.PushServiceHandle
 module.exports.buildRequest = nativeBinding.buildRequest
 module.exports.decryptBody = nativeBinding.decryptBody

@@ -8,6 +8,7 @@ const { WebPushError, callSync, callAsync } = require('./lib/errors.js')
 const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
 const { typeError } = require('./lib/errors.js')
 const { requestInput } = require('./lib/request-input.js')
+const { WebPush } = require('./lib/client.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
 const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
@@ -145,5 +146,6 @@ module.exports = {
   encryptAsync,
   generateRequestDetails,
   sendNotification,
+  WebPush,
 }
 module.exports.default = module.exports

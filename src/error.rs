@@ -67,6 +67,11 @@ pub enum Error {
   Timeout { ms: u64 },
   /// Connecting to or talking with the push service failed.
   Network { reason: String },
+  /// A client option has an invalid value.
+  InvalidOption {
+    name: &'static str,
+    reason: &'static str,
+  },
   /// The local test push service failed (bind, TLS setup).
   PushService { reason: String },
 }
@@ -100,6 +105,7 @@ impl Error {
       Error::InvalidCa { .. } => "ERR_INVALID_CA",
       Error::Timeout { .. } => "ERR_TIMEOUT",
       Error::Network { .. } => "ERR_NETWORK",
+      Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
       Error::PushService { .. } => "ERR_PUSH_SERVICE",
     }
   }
@@ -195,6 +201,7 @@ impl fmt::Display for Error {
       Error::InvalidCa { reason } => write!(f, "ca {reason}"),
       Error::Timeout { ms } => write!(f, "the push service did not answer within the timeout of {ms} ms"),
       Error::Network { reason } => write!(f, "request to the push service failed: {reason}"),
+      Error::InvalidOption { name, reason } => write!(f, "option {name} {reason}"),
       Error::PushService { reason } => write!(f, "local push service: {reason}"),
     }
   }
@@ -251,6 +258,13 @@ mod tests {
       (Error::Timeout { ms: 5 }, "timeout"),
       (Error::Network { reason: "r".into() }, "push service"),
       (Error::PushService { reason: "r".into() }, "push service"),
+      (
+        Error::InvalidOption {
+          name: "timeoutMs",
+          reason: "r",
+        },
+        "timeoutMs",
+      ),
     ];
     let mut codes: Vec<&str> = all.iter().map(|(e, _)| e.code()).collect();
     codes.sort_unstable();

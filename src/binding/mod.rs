@@ -5,6 +5,7 @@
 //! Errors cross as `napi::Error` whose message is `"<CODE>: <message>"`; `index.js` turns
 //! that into a `WebPushError` with `.code`.
 
+mod client;
 mod decrypt;
 mod encrypt;
 mod keys;

@@ -1,0 +1,260 @@
+'use strict'
+
+// The WebPush client: a configured, pooled sender with retries, and sendMany for fan-out.
+// All per-message work (encryption, VAPID from the cache, HTTP, retries) runs in Rust; this
+// file only turns JS values into targets, streams them in chunks, and reports.
+
+const binding = require('../binding.js')
+const { WebPushError, callAsync, callSync, invalid, typeError } = require('./errors.js')
+const { describe, requirePayload, requireObject } = require('./args.js')
+
+const CLIENT_OPTION_KEYS = ['vapid', 'ttl', 'urgency', 'contentEncoding', 'timeoutMs', 'concurrency', 'retry', 'proxy', 'ca']
+const MESSAGE_OPTION_KEYS = ['ttl', 'urgency', 'topic', 'contentEncoding', 'headers']
+const CHUNK = 256
+const PROGRESS_INTERVAL_MS = 100
+
+function checkKeys(object, allowed, what) {
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key)) {
+      throw invalid('ERR_INVALID_OPTION', `'${key}' is not a valid ${what} option; valid: ${allowed.join(', ')}`)
+    }
+  }
+}
+
+function positiveInteger(value, field) {
+  if (value === undefined) return undefined
+  if (!Number.isInteger(value) || value < 1) throw typeError(`${field} must be a positive integer, got ${describe(value)}`)
+  return value
+}
+
+function clientInput(options) {
+  requireObject(options, 'options')
+  checkKeys(options, CLIENT_OPTION_KEYS, 'WebPush')
+  const input = {}
+  if (options.vapid !== undefined && options.vapid !== null) {
+    requireObject(options.vapid, 'options.vapid')
+    for (const name of ['subject', 'publicKey', 'privateKey']) {
+      if (typeof options.vapid[name] !== 'string' || options.vapid[name].length === 0) {
+        throw typeError(`options.vapid.${name} must be a non-empty string, got ${describe(options.vapid[name])}`)
+      }
+    }
+    input.vapidSubject = options.vapid.subject
+    input.vapidPublicKey = options.vapid.publicKey
+    input.vapidPrivateKey = options.vapid.privateKey
+  }
+  if (options.ttl !== undefined) {
+    if (typeof options.ttl !== 'number') throw typeError(`options.ttl must be a number of seconds, got ${describe(options.ttl)}`)
+    input.ttl = options.ttl
+  }
+  for (const name of ['urgency', 'contentEncoding', 'proxy']) {
+    if (options[name] !== undefined) {
+      if (typeof options[name] !== 'string') throw typeError(`options.${name} must be a string, got ${describe(options[name])}`)
+      input[name] = options[name]
+    }
+  }
+  if (options.timeoutMs !== undefined) {
+    if (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0)) throw typeError(`options.timeoutMs must be a positive number, got ${describe(options.timeoutMs)}`)
+    input.timeoutMs = options.timeoutMs
+  }
+  input.concurrency = positiveInteger(options.concurrency, 'options.concurrency')
+  if (options.retry === false) {
+    input.retryAttempts = 1
+  } else if (options.retry !== undefined) {
+    requireObject(options.retry, 'options.retry')
+    checkKeys(options.retry, ['attempts', 'maxDelayMs'], 'retry')
+    input.retryAttempts = positiveInteger(options.retry.attempts, 'options.retry.attempts')
+    if (options.retry.maxDelayMs !== undefined) {
+      if (typeof options.retry.maxDelayMs !== 'number' || options.retry.maxDelayMs < 0) throw typeError(`options.retry.maxDelayMs must be a non-negative number, got ${describe(options.retry.maxDelayMs)}`)
+      input.retryMaxDelayMs = options.retry.maxDelayMs
+    }
+  }
+  if (options.ca !== undefined) {
+    const list = Array.isArray(options.ca) ? options.ca : [options.ca]
+    input.ca = list.map((c) => (typeof c === 'string' ? c : Buffer.isBuffer(c) ? c.toString('utf8') : (() => { throw typeError(`options.ca must be PEM text or a Buffer, got ${describe(c)}`) })())).join('\n')
+  }
+  return input
+}
+
+/** Strict conversion for `send` (throws on bad input, as sendNotification rejects). */
+function messageFields(options, into) {
+  if (options === undefined || options === null) return into
+  requireObject(options, 'options')
+  checkKeys(options, MESSAGE_OPTION_KEYS, 'message')
+  if (options.ttl !== undefined) into.ttl = typeof options.ttl === 'number' ? options.ttl : NaN
+  for (const name of ['urgency', 'topic', 'contentEncoding']) {
+    if (options[name] !== undefined) into[name] = String(options[name])
+  }
+  if (options.headers !== undefined) {
+    requireObject(options.headers, 'options.headers')
+    into.headers = Object.entries(options.headers).map(([k, v]) => [k, String(v)])
+  }
+  return into
+}
+
+function payloadBuffer(payload) {
+  if (payload === undefined || payload === null || payload === '') return undefined
+  const bytes = requirePayload(payload)
+  return typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes
+}
+
+function subscriptionFields(subscription, index) {
+  const keys = subscription && typeof subscription.keys === 'object' && subscription.keys !== null ? subscription.keys : {}
+  return {
+    index,
+    endpoint: typeof subscription?.endpoint === 'string' ? subscription.endpoint : '',
+    p256dh: typeof keys.p256dh === 'string' ? keys.p256dh : undefined,
+    auth: typeof keys.auth === 'string' ? keys.auth : undefined,
+  }
+}
+
+/**
+ * A batch item → target. Never throws: anything malformed becomes a target the core rejects
+ * locally (with a code naming the problem), so one bad subscriber never fails the batch.
+ */
+function batchTarget(item, index) {
+  const isWrapped = item !== null && typeof item === 'object' && 'subscription' in item
+  const target = subscriptionFields(isWrapped ? item.subscription : item, index)
+  if (!isWrapped) return target
+  try {
+    if (item.payload !== undefined) {
+      target.ownPayload = true
+      target.payload = payloadBuffer(item.payload)
+    }
+    messageFields(item.options, target)
+  } catch (err) {
+    target.endpoint = ''
+    target.invalid = err
+  }
+  return target
+}
+
+function outcome(o) {
+  const out = { endpoint: o.endpoint, index: o.index, attempts: o.attempts }
+  if (o.statusCode !== undefined && o.statusCode !== null) out.statusCode = o.statusCode
+  if (o.retryAfterMs !== undefined && o.retryAfterMs !== null) out.retryAfterMs = o.retryAfterMs
+  if (o.code) out.code = o.code
+  if (o.message) out.message = o.message
+  if (o.body) out.body = o.body
+  return out
+}
+
+function iteratorOf(targets) {
+  if (targets !== null && typeof targets === 'object') {
+    if (typeof targets[Symbol.asyncIterator] === 'function') return targets
+    if (typeof targets[Symbol.iterator] === 'function') return targets
+  }
+  throw typeError(`targets must be an array or an (async) iterable, got ${describe(targets)}`)
+}
+
+class WebPush {
+  #native
+  #contentEncoding
+  #closed = false
+
+  /** See index.d.ts. */
+  constructor(options = {}) {
+    const input = clientInput(options)
+    this.#native = callSync(() => new binding.NativeClient(input))
+    this.#contentEncoding = input.contentEncoding ?? 'aes128gcm'
+  }
+
+  #checkOpen() {
+    if (this.#closed) throw invalid('ERR_CLIENT_CLOSED', 'this WebPush client is closed')
+  }
+
+  /** Sends one message (with retries). Resolves like sendNotification; rejects WebPushError. */
+  async send(subscription, payload, options) {
+    this.#checkOpen()
+    if (typeof subscription !== 'object' || subscription === null) {
+      throw typeError(`subscription must be an object with an endpoint, got ${describe(subscription)}`)
+    }
+    const target = subscriptionFields(subscription, 0)
+    target.ownPayload = true
+    target.payload = payloadBuffer(payload)
+    messageFields(options, target)
+    const o = await callAsync(() => this.#native.send(target))
+    if (o.kind === 'sent') return { statusCode: o.statusCode, body: o.body ?? '', headers: o.headers ?? {} }
+    const message = o.statusCode ? 'Received unexpected response code' : o.message
+    const err = new WebPushError(message, o.statusCode ?? undefined, o.headers ?? undefined, o.body ?? undefined, target.endpoint, o.code)
+    err.attempts = o.attempts
+    err.outcome = o.kind
+    if (o.retryAfterMs !== undefined && o.retryAfterMs !== null) err.retryAfterMs = o.retryAfterMs
+    throw err
+  }
+
+  /** Sends to many targets; every target gets exactly one outcome. See index.d.ts. */
+  async sendMany(targets, payload, options = {}) {
+    this.#checkOpen()
+    const iterable = iteratorOf(targets)
+    requireObject(options, 'options')
+    checkKeys(options, ['onProgress', 'signal'], 'sendMany')
+    const { onProgress, signal } = options
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw typeError(`options.onProgress must be a function, got ${describe(onProgress)}`)
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`options.signal must be an AbortSignal, got ${describe(signal)}`)
+    const total = Array.isArray(targets) ? targets.length : undefined
+    const batch = await callAsync(() => this.#native.startBatch(payloadBuffer(payload)))
+
+    const localRejections = []
+    const onAbort = () => batch.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted) onAbort()
+    let lastReported = -1
+    const report = () => {
+      const p = batch.progress()
+      if (p.done === lastReported) return
+      lastReported = p.done
+      onProgress({ done: p.done, total, sent: p.sent, gone: p.gone, rejected: p.rejected, failed: p.failed })
+    }
+    const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined
+    try {
+      let index = 0
+      let chunk = []
+      for await (const item of iterable) {
+        const target = batchTarget(item, index++)
+        if (target.invalid) localRejections.push(target)
+        chunk.push(target)
+        if (chunk.length === CHUNK) {
+          await batch.push(chunk)
+          chunk = []
+        }
+      }
+      if (chunk.length > 0) await batch.push(chunk)
+      const result = await batch.finish()
+      const byIndex = new Map(localRejections.map((t) => [t.index, t.invalid]))
+      const rejected = result.rejected.map((o) => {
+        const err = byIndex.get(o.index)
+        return err ? { ...outcome(o), code: err.code, message: err.message } : outcome(o)
+      })
+      return {
+        total: result.total,
+        sent: result.sent,
+        gone: result.gone.map(outcome),
+        rejected,
+        failed: result.failed.map(outcome),
+        durationMs: result.durationMs,
+      }
+    } finally {
+      if (timer) clearInterval(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (onProgress) report()
+    }
+  }
+
+  /** Encrypts for one subscription, off the event loop, with the client's content encoding. */
+  async encrypt(subscription, payload) {
+    this.#checkOpen()
+    if (typeof subscription !== 'object' || subscription === null || typeof subscription.keys !== 'object' || subscription.keys === null) {
+      throw typeError(`subscription must be an object with keys.p256dh and keys.auth, got ${describe(subscription)}`)
+    }
+    const { encryptAsync } = require('../index.js')
+    return encryptAsync(subscription.keys.p256dh, subscription.keys.auth, payload, this.#contentEncoding)
+  }
+
+  /** Releases the connection pool; later calls reject with ERR_CLIENT_CLOSED. */
+  async close() {
+    this.#closed = true
+    this.#native = null
+  }
+}
+
+module.exports = { WebPush }

@@ -1,0 +1,337 @@
+//! The `WebPush` client class (`index.js` wraps it): single sends with retries, and batches.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+use crate::client::{ClientConfig, MessageOptions, Outcome, OutcomeKind, Target, WebPushClient};
+use crate::error::{Error, Result};
+use crate::fanout::{Batch, Progress, Report};
+use crate::request::VapidDetails;
+use crate::retry::RetryPolicy;
+use crate::send::ClientOptions;
+
+/// Client settings, normalized by `index.js`.
+#[napi(object, object_to_js = false)]
+pub struct ClientInput {
+  /// VAPID subject.
+  pub vapid_subject: Option<String>,
+  /// VAPID public key.
+  pub vapid_public_key: Option<String>,
+  /// VAPID private key.
+  pub vapid_private_key: Option<String>,
+  /// Default TTL (seconds).
+  pub ttl: Option<f64>,
+  /// Default urgency.
+  pub urgency: Option<String>,
+  /// Default content encoding.
+  pub content_encoding: Option<String>,
+  /// Timeout per attempt (ms).
+  pub timeout_ms: Option<f64>,
+  /// Requests in flight.
+  pub concurrency: Option<u32>,
+  /// Total attempts (1 = no retries).
+  pub retry_attempts: Option<u32>,
+  /// Longest wait between attempts (ms).
+  pub retry_max_delay_ms: Option<f64>,
+  /// Proxy URL.
+  pub proxy: Option<String>,
+  /// Extra CA certificates (PEM).
+  pub ca: Option<String>,
+}
+
+/// One message, normalized by `index.js`.
+#[napi(object, object_to_js = false)]
+pub struct TargetInput {
+  /// Position in the batch.
+  pub index: f64,
+  /// Subscription endpoint.
+  pub endpoint: String,
+  /// `keys.p256dh`.
+  #[napi(js_name = "p256dh")]
+  pub p256dh: Option<String>,
+  /// `keys.auth`.
+  pub auth: Option<String>,
+  /// True when the target has its own payload (`payload`, possibly none) instead of the batch's.
+  pub own_payload: Option<bool>,
+  /// The target's own payload.
+  pub payload: Option<Buffer>,
+  /// TTL override.
+  pub ttl: Option<f64>,
+  /// Urgency override.
+  pub urgency: Option<String>,
+  /// Topic.
+  pub topic: Option<String>,
+  /// Content encoding override.
+  pub content_encoding: Option<String>,
+  /// Extra headers as `[name, value]` pairs.
+  pub headers: Option<Vec<Vec<String>>>,
+}
+
+/// What happened to one message.
+#[napi(object)]
+pub struct OutcomeOutput {
+  /// `sent` | `gone` | `rejected` | `failed`.
+  pub kind: String,
+  /// Subscription endpoint.
+  pub endpoint: String,
+  /// Position in the batch.
+  pub index: f64,
+  /// Last HTTP status.
+  pub status_code: Option<u32>,
+  /// Attempts made.
+  pub attempts: u32,
+  /// Last Retry-After (ms).
+  pub retry_after_ms: Option<f64>,
+  /// Error code.
+  pub code: Option<String>,
+  /// Error message.
+  pub message: Option<String>,
+  /// Last response body.
+  pub body: Option<String>,
+  /// Response headers (single sends only).
+  pub headers: Option<std::collections::HashMap<String, String>>,
+}
+
+impl From<Outcome> for OutcomeOutput {
+  fn from(o: Outcome) -> Self {
+    let kind = match o.kind {
+      OutcomeKind::Sent => "sent",
+      OutcomeKind::Gone => "gone",
+      OutcomeKind::Rejected => "rejected",
+      OutcomeKind::Failed => "failed",
+    };
+    Self {
+      kind: kind.to_owned(),
+      endpoint: o.endpoint,
+      index: o.index as f64,
+      status_code: o.status_code.map(u32::from),
+      attempts: o.attempts,
+      retry_after_ms: o.retry_after_ms.map(|ms| ms as f64),
+      code: o.code.map(str::to_owned),
+      message: o.message,
+      body: o.body,
+      headers: (!o.headers.is_empty()).then(|| o.headers.into_iter().collect()),
+    }
+  }
+}
+
+/// Counters of a running batch.
+#[napi(object)]
+pub struct ProgressOutput {
+  /// Targets with an outcome.
+  pub done: f64,
+  /// Sent.
+  pub sent: f64,
+  /// Gone.
+  pub gone: f64,
+  /// Rejected.
+  pub rejected: f64,
+  /// Failed.
+  pub failed: f64,
+}
+
+impl From<Progress> for ProgressOutput {
+  fn from(p: Progress) -> Self {
+    Self {
+      done: p.done as f64,
+      sent: p.sent as f64,
+      gone: p.gone as f64,
+      rejected: p.rejected as f64,
+      failed: p.failed as f64,
+    }
+  }
+}
+
+/// The result of a batch.
+#[napi(object)]
+pub struct ReportOutput {
+  /// Targets.
+  pub total: f64,
+  /// Sent.
+  pub sent: f64,
+  /// 404/410.
+  pub gone: Vec<OutcomeOutput>,
+  /// Refused or invalid.
+  pub rejected: Vec<OutcomeOutput>,
+  /// Failed after retries, or aborted.
+  pub failed: Vec<OutcomeOutput>,
+  /// Wall time (ms).
+  pub duration_ms: f64,
+}
+
+impl From<Report> for ReportOutput {
+  fn from(r: Report) -> Self {
+    let convert = |list: Vec<Outcome>| list.into_iter().map(OutcomeOutput::from).collect();
+    Self {
+      total: r.total as f64,
+      sent: r.sent as f64,
+      gone: convert(r.gone),
+      rejected: convert(r.rejected),
+      failed: convert(r.failed),
+      duration_ms: r.duration.as_secs_f64() * 1000.0,
+    }
+  }
+}
+
+fn millis(value: Option<f64>, field: &'static str) -> Result<Option<Duration>> {
+  match value {
+    None => Ok(None),
+    Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(Duration::from_millis(ms.ceil() as u64))),
+    Some(ms) => Err(Error::InvalidOption {
+      name: field,
+      reason: if ms.is_nan() {
+        "is not a number of milliseconds"
+      } else {
+        "must be a finite, non-negative number of milliseconds"
+      },
+    }),
+  }
+}
+
+fn config_of(input: ClientInput) -> Result<ClientConfig> {
+  let vapid = match (
+    &input.vapid_subject,
+    &input.vapid_public_key,
+    &input.vapid_private_key,
+  ) {
+    (Some(subject), Some(public), Some(private)) => Some(VapidDetails::new(subject, public, private)?),
+    _ => None,
+  };
+  let mut config = ClientConfig::new(vapid);
+  if let Some(ttl) = input.ttl {
+    if !(ttl.is_finite() && ttl >= 0.0 && ttl.fract() == 0.0) {
+      return Err(Error::InvalidTtl {
+        reason: format!("is {ttl}"),
+      });
+    }
+    config.defaults.ttl = ttl as u64;
+  }
+  if let Some(urgency) = &input.urgency {
+    config.defaults.urgency = urgency.parse()?;
+  }
+  if let Some(encoding) = &input.content_encoding {
+    config.defaults.encoding = encoding.parse()?;
+  }
+  if let Some(timeout) = millis(input.timeout_ms, "timeoutMs")? {
+    config.timeout = timeout;
+  }
+  if let Some(concurrency) = input.concurrency {
+    config.concurrency = concurrency.max(1) as usize;
+  }
+  config.retry = RetryPolicy {
+    attempts: input.retry_attempts.unwrap_or(config.retry.attempts).max(1),
+    max_delay: millis(input.retry_max_delay_ms, "retry.maxDelayMs")?.unwrap_or(config.retry.max_delay),
+  };
+  config.http = ClientOptions {
+    proxy: input.proxy,
+    ca_pem: input.ca,
+  };
+  Ok(config)
+}
+
+fn target_of(input: TargetInput, shared_payload: &Option<Arc<[u8]>>) -> (u64, Target) {
+  let payload = if input.own_payload.unwrap_or(false) {
+    input.payload.map(|b| Arc::from(b.as_ref()))
+  } else {
+    shared_payload.clone()
+  };
+  let headers = input
+    .headers
+    .unwrap_or_default()
+    .into_iter()
+    .map(|mut pair| {
+      let value = pair.pop().unwrap_or_default();
+      (pair.pop().unwrap_or_default(), value)
+    })
+    .collect();
+  let target = Target {
+    endpoint: input.endpoint,
+    p256dh: input.p256dh,
+    auth: input.auth,
+    payload,
+    options: MessageOptions {
+      ttl: input.ttl,
+      urgency: input.urgency,
+      topic: input.topic,
+      content_encoding: input.content_encoding,
+      headers,
+    },
+  };
+  (input.index.max(0.0) as u64, target)
+}
+
+/// The native half of `WebPush`.
+#[napi]
+pub struct NativeClient {
+  inner: Arc<WebPushClient>,
+}
+
+#[napi]
+impl NativeClient {
+  /// Validates the settings and builds the connection pool.
+  #[napi(constructor)]
+  pub fn new(input: ClientInput) -> napi::Result<Self> {
+    Ok(Self {
+      inner: Arc::new(WebPushClient::new(config_of(input)?)?),
+    })
+  }
+
+  /// Sends one message with retries; resolves with its outcome (never rejects for HTTP errors).
+  #[napi]
+  pub async fn send(&self, target: TargetInput) -> napi::Result<OutcomeOutput> {
+    let (index, target) = target_of(target, &None);
+    let (_never, aborted) = tokio::sync::watch::channel(false);
+    Ok(self.inner.deliver(index, target, true, &aborted).await.into())
+  }
+
+  /// Starts a batch; `payload` is shared by every target without its own.
+  #[napi]
+  pub async fn start_batch(&self, payload: Option<Buffer>) -> napi::Result<NativeBatch> {
+    Ok(NativeBatch {
+      inner: Arc::new(Batch::start(self.inner.clone())),
+      shared_payload: payload.map(|b| Arc::from(b.as_ref())),
+    })
+  }
+}
+
+/// A running batch.
+#[napi]
+pub struct NativeBatch {
+  inner: Arc<Batch>,
+  shared_payload: Option<Arc<[u8]>>,
+}
+
+#[napi]
+impl NativeBatch {
+  /// Queues targets; resolves when they are all queued (backpressure).
+  #[napi]
+  pub async fn push(&self, targets: Vec<TargetInput>) -> napi::Result<()> {
+    let targets = targets
+      .into_iter()
+      .map(|t| target_of(t, &self.shared_payload))
+      .collect();
+    self.inner.push(targets).await;
+    Ok(())
+  }
+
+  /// Current counters.
+  #[napi]
+  pub fn progress(&self) -> ProgressOutput {
+    self.inner.progress().into()
+  }
+
+  /// Stops starting new sends.
+  #[napi]
+  pub fn abort(&self) {
+    self.inner.abort();
+  }
+
+  /// Waits for every outcome and returns the report.
+  #[napi]
+  pub async fn finish(&self) -> napi::Result<ReportOutput> {
+    Ok(self.inner.finish().await.into())
+  }
+}
