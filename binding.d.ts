@@ -45,6 +45,10 @@ export declare class PushServiceHandle {
   messages(endpoint?: string | undefined | null): Array<ServiceMessage>
   /** Makes later sends to `endpoint` answer 410 Gone; false if unknown. */
   expire(endpoint: string): boolean
+  /** Arms a fault for the next matching requests. */
+  failNext(fault: FaultInput): void
+  /** Request counters. */
+  stats(): ServiceStatsOutput
   /** Stops the service and closes its connections. */
   close(): void
 }
@@ -120,6 +124,24 @@ export interface EncryptResult {
   salt: string
   /** The request body. */
   cipherText: Buffer
+}
+
+/** A fault to inject, normalized by `testing.js`. */
+export interface FaultInput {
+  /** Only requests to this endpoint (any request when absent). */
+  endpoint?: string
+  /** How many requests it applies to. */
+  times: number
+  /** Answer with this status. */
+  status?: number
+  /** `Retry-After` value for `status`. */
+  retryAfter?: string
+  /** Never answer. */
+  stall?: boolean
+  /** Drop the connection. */
+  reset?: boolean
+  /** Answer normally after this many milliseconds. */
+  delayMs?: number
 }
 
 /** Creates subscription keys as a browser would (P-256 pair + 16 random bytes). */
@@ -268,6 +290,16 @@ export interface ServiceMessage {
   vapid?: ServiceVapid
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
+}
+
+/** Request counters of the service. */
+export interface ServiceStatsOutput {
+  /** POSTs received. */
+  requests: number
+  /** Messages accepted. */
+  accepted: number
+  /** Answers by status code. */
+  byStatus: Record<string, number>
 }
 
 /** A subscription handed out by the service. */

@@ -74,6 +74,43 @@ class PushService {
     }
   }
 
+  /**
+   * Makes the next requests fail: `target` is a subscription/endpoint (its next `times`
+   * requests, default 1) or a count (the next N requests to any endpoint). `fault` is one of
+   * `{ status, retryAfter? }`, `{ stall: true }`, `{ reset: true }`, `{ delayMs }`.
+   */
+  failNext(target, fault = {}) {
+    requireObject(fault, 'fault')
+    for (const key of Object.keys(fault)) {
+      if (!['status', 'retryAfter', 'times', 'stall', 'reset', 'delayMs'].includes(key)) {
+        throw invalid('ERR_INVALID_OPTION', `'${key}' is not a fault option; valid: status, retryAfter, times, stall, reset, delayMs`)
+      }
+    }
+    let endpoint
+    let times
+    if (typeof target === 'number') {
+      if (!Number.isInteger(target) || target < 1) throw typeError(`count must be a positive integer, got ${describe(target)}`)
+      if (fault.times !== undefined) throw typeError('fault.times is only for a subscription target; the count already says how many')
+      times = target
+    } else {
+      endpoint = endpointOf(target, false)
+      times = fault.times ?? 1
+      if (!Number.isInteger(times) || times < 1) throw typeError(`fault.times must be a positive integer, got ${describe(times)}`)
+    }
+    const input = { endpoint, times }
+    if (fault.status !== undefined) input.status = fault.status
+    if (fault.retryAfter !== undefined) input.retryAfter = String(fault.retryAfter)
+    if (fault.stall) input.stall = true
+    if (fault.reset) input.reset = true
+    if (fault.delayMs !== undefined) input.delayMs = fault.delayMs
+    callSync(() => this.#handle.failNext(input))
+  }
+
+  /** Request counters: `{ requests, accepted, byStatus: { '201': n, … } }`. */
+  stats() {
+    return this.#handle.stats()
+  }
+
   /** Stops the service and closes its connections. */
   async close() {
     this.#handle.close()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
-use crate::testing::{PushService, PushServiceConfig};
+use crate::testing::{FaultAction, FaultScope, PushService, PushServiceConfig};
 
 /// A subscription handed out by the service.
 #[napi(object)]
@@ -53,6 +53,36 @@ pub struct ServiceMessage {
   pub vapid: Option<ServiceVapid>,
   /// `HTTP/1.1` or `HTTP/2`.
   pub http_version: String,
+}
+
+/// A fault to inject, normalized by `testing.js`.
+#[napi(object, object_to_js = false)]
+pub struct FaultInput {
+  /// Only requests to this endpoint (any request when absent).
+  pub endpoint: Option<String>,
+  /// How many requests it applies to.
+  pub times: u32,
+  /// Answer with this status.
+  pub status: Option<u32>,
+  /// `Retry-After` value for `status`.
+  pub retry_after: Option<String>,
+  /// Never answer.
+  pub stall: Option<bool>,
+  /// Drop the connection.
+  pub reset: Option<bool>,
+  /// Answer normally after this many milliseconds.
+  pub delay_ms: Option<f64>,
+}
+
+/// Request counters of the service.
+#[napi(object)]
+pub struct ServiceStatsOutput {
+  /// POSTs received.
+  pub requests: f64,
+  /// Messages accepted.
+  pub accepted: f64,
+  /// Answers by status code.
+  pub by_status: HashMap<String, f64>,
 }
 
 /// A running local push service.
@@ -122,6 +152,55 @@ impl PushServiceHandle {
   #[napi]
   pub fn expire(&self, endpoint: String) -> bool {
     self.inner.expire(&endpoint)
+  }
+
+  /// Arms a fault for the next matching requests.
+  #[napi]
+  pub fn fail_next(&self, fault: FaultInput) -> napi::Result<()> {
+    let action = match (fault.status, fault.stall, fault.reset, fault.delay_ms) {
+      (Some(status), None, None, None) => FaultAction::Status {
+        status: u16::try_from(status)
+          .ok()
+          .filter(|s| (100..=599).contains(s))
+          .ok_or(crate::Error::InvalidOption {
+            name: "status",
+            reason: "must be an HTTP status 100..599",
+          })?,
+        retry_after: fault.retry_after,
+      },
+      (None, Some(true), None, None) => FaultAction::Stall,
+      (None, None, Some(true), None) => FaultAction::Reset,
+      (None, None, None, Some(ms)) if ms.is_finite() && ms >= 0.0 => {
+        FaultAction::Delay(std::time::Duration::from_millis(ms as u64))
+      }
+      _ => {
+        return Err(
+          crate::Error::InvalidOption {
+            name: "fault",
+            reason: "needs exactly one of status, stall, reset or delayMs",
+          }
+          .into(),
+        )
+      }
+    };
+    let scope = fault.endpoint.map_or(FaultScope::Any, FaultScope::Endpoint);
+    self.inner.fail_next(scope, action, fault.times);
+    Ok(())
+  }
+
+  /// Request counters.
+  #[napi]
+  pub fn stats(&self) -> ServiceStatsOutput {
+    let stats = self.inner.stats();
+    ServiceStatsOutput {
+      requests: stats.requests as f64,
+      accepted: stats.accepted as f64,
+      by_status: stats
+        .by_status
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v as f64))
+        .collect(),
+    }
   }
 
   /// Stops the service and closes its connections.

@@ -1,0 +1,165 @@
+'use strict'
+
+// The WebPush client against the local push service with injected faults.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { WebPush, WebPushError, generateVAPIDKeys } = require('..')
+const { startPushService } = require('../testing')
+const { expectError } = require('./helpers.js')
+
+const vapidKeys = generateVAPIDKeys()
+const vapid = { subject: 'mailto:fanout@example.com', ...vapidKeys }
+
+let service
+test.before(async () => { service = await startPushService() })
+test.after(() => service.close())
+
+const subscribe = (n, opts) => Promise.all(Array.from({ length: n }, () => service.subscribe(opts)))
+
+test('a mixed batch: every target in exactly one bucket', async () => {
+  const push = new WebPush({ vapid, timeoutMs: 300, retry: { attempts: 2, maxDelayMs: 2000 }, concurrency: 8 })
+  const [ok, gone, tooBig, throttled, flaky, stalled] = await subscribe(6, { applicationServerKey: vapid.publicKey })
+  service.expire(gone)
+  service.failNext(tooBig, { status: 413 })
+  service.failNext(throttled, { status: 429, retryAfter: 1 })
+  service.failNext(flaky, { status: 500 })
+  service.failNext(stalled, { stall: true, times: 5 })
+  const invalidKeys = { endpoint: ok.endpoint, keys: { p256dh: 'BAAA', auth: ok.keys.auth } }
+  const report = await push.sendMany([ok, gone, tooBig, invalidKeys, throttled, flaky, stalled, 42], 'mixed')
+  assert.equal(report.total, 8)
+  assert.equal(report.sent, 3)
+  assert.deepEqual(report.gone.map((o) => [o.index, o.statusCode]), [[1, 410]])
+  assert.deepEqual(report.rejected.map((o) => [o.index, o.statusCode ?? o.code]), [[2, 413], [3, 'ERR_INVALID_P256DH'], [7, 'ERR_INVALID_ENDPOINT']])
+  assert.deepEqual(report.failed.map((o) => [o.index, o.code, o.attempts]), [[6, 'ERR_TIMEOUT', 2]])
+  assert.equal(report.rejected[1].attempts, 0, 'invalid keys are never sent')
+  const throttledMessages = service.messages(throttled)
+  assert.equal(throttledMessages.length, 1)
+  assert.ok(report.durationMs >= 1000, 'waited for Retry-After: 1')
+  assert.deepEqual(service.messages(ok).map((m) => m.text), ['mixed'])
+  await push.close()
+})
+
+test('Retry-After is respected and retries are bounded', async () => {
+  const push = new WebPush({ vapid, retry: { attempts: 3, maxDelayMs: 5000 } })
+  const [sub] = await subscribe(1)
+  service.failNext(sub, { status: 429, retryAfter: 1, times: 2 })
+  const before = service.stats().requests
+  const started = Date.now()
+  const result = await push.send(sub, 'eventually')
+  const elapsed = Date.now() - started
+  assert.equal(result.statusCode, 201)
+  assert.equal(service.stats().requests - before, 3)
+  assert.ok(elapsed >= 1900 && elapsed < 4500, `two 1 s waits, took ${elapsed} ms`)
+
+  service.failNext(sub, { status: 503, times: 3 })
+  const err = await expectError(assert, () => push.send(sub, 'never'), WebPushError, 'ERR_UNEXPECTED_STATUS')
+  assert.deepEqual([err.statusCode, err.attempts, err.outcome], [503, 3, 'failed'])
+
+  service.failNext(sub, { status: 429, retryAfter: 60 })
+  const tooLong = await expectError(assert, () => push.send(sub, 'x'), WebPushError, 'ERR_UNEXPECTED_STATUS')
+  assert.deepEqual([tooLong.statusCode, tooLong.attempts, tooLong.retryAfterMs], [429, 1, 60000], 'a Retry-After above maxDelayMs is not waited for')
+
+  service.failNext(sub, { status: 429, retryAfter: 2 })
+  const pastTtl = await expectError(assert, () => push.send(sub, 'x', { ttl: 1 }), WebPushError, 'ERR_UNEXPECTED_STATUS')
+  assert.equal(pastTtl.attempts, 1, 'no retry beyond the message TTL')
+  await push.close()
+})
+
+test('exactly one outcome per target: 10,000 targets with injected faults', async () => {
+  const push = new WebPush({ vapid, retry: { attempts: 2, maxDelayMs: 50 }, concurrency: 100 })
+  const subs = await subscribe(50)
+  service.expire(subs[0])
+  service.failNext(300, { status: 503, retryAfter: 0 })
+  service.failNext(200, { status: 500 })
+  service.failNext(100, { reset: true })
+  service.failNext(subs[1], { status: 413, times: 1000 })
+  const before = service.stats().accepted
+  const n = 10000
+  const report = await push.sendMany(Array.from({ length: n }, (_, i) => subs[i % 50]), Buffer.alloc(64, 1))
+  const indices = [...report.gone, ...report.rejected, ...report.failed].map((o) => o.index)
+  assert.equal(report.total, n)
+  assert.equal(report.sent + indices.length, n)
+  assert.equal(new Set(indices).size, indices.length, 'no target reported twice')
+  assert.equal(service.stats().accepted - before, report.sent, 'every sent message accepted exactly once')
+  assert.ok(report.rejected.every((o) => o.endpoint === subs[1].endpoint && o.statusCode === 413), 'only the 413 subscription is rejected')
+  assert.ok(report.rejected.length > 150)
+  assert.ok(report.gone.every((o) => o.endpoint === subs[0].endpoint))
+  assert.ok(report.gone.length + report.failed.length >= 150)
+  await push.close()
+})
+
+test('abort mid-batch: in-flight finish, the rest fail with ERR_ABORTED', async () => {
+  const push = new WebPush({ vapid, concurrency: 2 })
+  const [sub] = await subscribe(1)
+  service.failNext(sub, { delayMs: 150, times: 100 })
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(), 50)
+  const report = await push.sendMany(Array.from({ length: 40 }, () => sub), 'x', { signal: controller.signal })
+  assert.equal(report.total, 40)
+  assert.equal(report.sent, 2)
+  assert.equal(report.failed.length, 38)
+  assert.ok(report.failed.every((o) => o.code === 'ERR_ABORTED'))
+  const pre = new AbortController()
+  pre.abort()
+  const none = await push.sendMany([sub, sub], 'x', { signal: pre.signal })
+  assert.deepEqual([none.sent, none.failed.length], [0, 2])
+  await push.close()
+})
+
+test('async iterable input with per-target payloads and options; throttled progress', async () => {
+  const push = new WebPush({ vapid, ttl: 600 })
+  const subs = await subscribe(3)
+  async function* targets() {
+    for (const [i, subscription] of subs.entries()) {
+      await new Promise((r) => setTimeout(r, 80))
+      yield { subscription, payload: `for ${i}`, options: { urgency: 'high', topic: `t${i}` } }
+    }
+    yield { subscription: subs[0], options: { bogus: 1 } }
+  }
+  const seen = []
+  const report = await push.sendMany(targets(), 'shared', { onProgress: (p) => seen.push(p) })
+  assert.equal(report.total, 4)
+  assert.equal(report.sent, 3)
+  assert.equal(report.rejected[0].code, 'ERR_INVALID_OPTION')
+  assert.equal(report.rejected[0].index, 3)
+  for (const [i, sub] of subs.entries()) {
+    const [m] = service.messages(sub)
+    assert.deepEqual([m.text, m.urgency, m.topic, m.ttl], [`for ${i}`, 'high', `t${i}`, 600])
+  }
+  assert.ok(seen.length >= 1 && seen.length <= 5, `progress calls: ${seen.length}`)
+  assert.deepEqual(seen.at(-1), { done: 4, total: undefined, sent: 3, gone: 0, rejected: 1, failed: 0 })
+  await push.close()
+})
+
+test('HTTP/2 against the TLS push service, one JWT per audience per batch', async () => {
+  const tls = await startPushService({ tls: true })
+  try {
+    const push = new WebPush({ vapid, ca: tls.ca })
+    const subs = await Promise.all(Array.from({ length: 20 }, () => tls.subscribe({ applicationServerKey: vapid.publicKey })))
+    const report = await push.sendMany(subs.concat(subs), 'h2')
+    assert.equal(report.sent, 40)
+    const messages = tls.messages()
+    assert.ok(messages.every((m) => m.httpVersion === 'HTTP/2'))
+    assert.equal(new Set(messages.map((m) => m.headers.authorization)).size, 1, 'signed once')
+    await push.close()
+  } finally {
+    await tls.close()
+  }
+})
+
+test('client options are validated; closed clients refuse work', async () => {
+  await expectError(assert, () => new WebPush({ vapid: { ...vapid, subject: 'nope' } }), WebPushError, 'ERR_INVALID_SUBJECT')
+  await expectError(assert, () => new WebPush({ vapid, concurrency: 0 }), TypeError, 'ERR_INVALID_ARG_TYPE', /concurrency/)
+  await expectError(assert, () => new WebPush({ vapid, urgency: 'now' }), WebPushError, 'ERR_INVALID_URGENCY')
+  await expectError(assert, () => new WebPush({ vapid, retries: 3 }), WebPushError, 'ERR_INVALID_OPTION', /'retries'/)
+  await expectError(assert, () => new WebPush({ vapid, proxy: 'ftp://x' }), WebPushError, 'ERR_INVALID_PROXY')
+  const push = new WebPush({ vapid, retry: false })
+  await expectError(assert, () => push.sendMany(42), TypeError, 'ERR_INVALID_ARG_TYPE', /targets/)
+  await expectError(assert, () => push.send({ endpoint: 'http://push.example.com/x' }), WebPushError, 'ERR_INVALID_ENDPOINT')
+  const [sub] = await subscribe(1)
+  const enc = await push.encrypt(sub, 'secret')
+  assert.equal(enc.localPublicKey.length, 65)
+  await push.close()
+  await expectError(assert, () => push.send(sub, 'x'), WebPushError, 'ERR_CLIENT_CLOSED')
+})
