@@ -222,6 +222,134 @@ export declare function sendNotification(
   options?: RequestOptions,
 ): Promise<SendResult>
 
+/** `new WebPush(options)` settings. Unknown keys throw `ERR_INVALID_OPTION`. */
+export interface WebPushOptions {
+  /** VAPID identity used for every message (recommended; most push services require it). */
+  vapid?: VapidDetails
+  /** Default TTL in seconds (default 2419200). */
+  ttl?: number
+  /** Default urgency (default `normal`). */
+  urgency?: Urgency
+  /** Default content encoding (default `aes128gcm`). */
+  contentEncoding?: ContentEncoding
+  /** Timeout per attempt in milliseconds (default 60000). */
+  timeoutMs?: number
+  /** Requests in flight at once in `sendMany` (default 100). */
+  concurrency?: number
+  /**
+   * Retries of 429 (honouring `Retry-After`), 408, 5xx and network errors, with jittered
+   * exponential backoff, never past the message TTL. Default `{ attempts: 3, maxDelayMs: 10000 }`;
+   * `false` disables retries. A `Retry-After` above `maxDelayMs` ends the retries.
+   */
+  retry?: { attempts?: number; maxDelayMs?: number } | false
+  /** Send through this HTTP(S) proxy URL. */
+  proxy?: string
+  /** Extra trusted CA certificates (PEM). */
+  ca?: string | Buffer | Array<string | Buffer>
+}
+
+/** Per-message overrides of the client defaults. */
+export interface MessageOptions {
+  /** TTL in seconds. */
+  ttl?: number
+  /** Urgency. */
+  urgency?: Urgency
+  /** Topic (≤ 32 base64url characters). */
+  topic?: string
+  /** Content encoding. */
+  contentEncoding?: ContentEncoding
+  /** Extra headers. */
+  headers?: Record<string, string | number>
+}
+
+/** One item of `sendMany`: a subscription, or a subscription with its own payload/options. */
+export type SendTarget =
+  | PushSubscription
+  | { subscription: PushSubscription; payload?: string | Buffer | Uint8Array | null; options?: MessageOptions }
+
+/** What happened to one target that was not sent. */
+export interface Outcome {
+  /** The subscription endpoint. */
+  endpoint: string
+  /** Position of the target in the input. */
+  index: number
+  /** Last HTTP status, when the push service answered. */
+  statusCode?: number
+  /** Attempts made (0: rejected before sending). */
+  attempts: number
+  /** The last `Retry-After` in milliseconds, when one was given. */
+  retryAfterMs?: number
+  /** `ERR_UNEXPECTED_STATUS` for HTTP answers, `ERR_TIMEOUT`, `ERR_NETWORK`, `ERR_ABORTED`, or a validation code. */
+  code?: string
+  /** What went wrong. */
+  message?: string
+  /** Last response body. */
+  body?: string
+}
+
+/** Counters passed to `onProgress` (at most 10 times a second, and once at the end). */
+export interface BatchProgress {
+  /** Targets with an outcome. */
+  done: number
+  /** Number of targets, when known (arrays). */
+  total?: number
+  sent: number
+  gone: number
+  rejected: number
+  failed: number
+}
+
+/** The result of `sendMany`: every target is counted in `sent` or listed in exactly one list. */
+export interface BatchReport {
+  /** Targets consumed. */
+  total: number
+  /** Targets the push service accepted (2xx). */
+  sent: number
+  /** 404/410: delete these subscriptions. */
+  gone: Outcome[]
+  /** 400/401/403/413 and other refusals, and invalid subscriptions (never sent): fix the request. */
+  rejected: Outcome[]
+  /** Network errors, timeouts, 429/5xx after retries, and targets skipped by an abort (`ERR_ABORTED`). */
+  failed: Outcome[]
+  /** Wall time in milliseconds. */
+  durationMs: number
+}
+
+/** Rejection of `WebPush.send`: a `WebPushError` with the outcome's details. */
+export interface SendError extends WebPushError {
+  /** `gone`, `rejected` or `failed`. */
+  outcome?: 'gone' | 'rejected' | 'failed'
+  /** Attempts made. */
+  attempts?: number
+  /** The last `Retry-After` in milliseconds. */
+  retryAfterMs?: number
+}
+
+/**
+ * A configured push client: one connection pool (HTTP/2 where offered), VAPID signed once per
+ * audience and reused, retries, and fan-out. All per-message work runs in Rust off the event loop.
+ */
+export declare class WebPush {
+  constructor(options?: WebPushOptions)
+  /** Sends one message with retries. Resolves on 2xx; rejects `WebPushError` (see `SendError`). */
+  send(subscription: PushSubscription, payload?: string | Buffer | Uint8Array | null, options?: MessageOptions): Promise<SendResult>
+  /**
+   * Sends `payload` (or each target's own) to every target, `concurrency` at a time. Targets
+   * are consumed as a stream (arrays or async iterables of any length, bounded memory). Never
+   * rejects because of one subscriber. `signal` stops new sends (in-flight ones finish; the
+   * rest are reported as failed with `ERR_ABORTED`).
+   */
+  sendMany(
+    targets: Iterable<SendTarget> | AsyncIterable<SendTarget>,
+    payload?: string | Buffer | Uint8Array | null,
+    options?: { onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal },
+  ): Promise<BatchReport>
+  /** Encrypts for one subscription, off the event loop, with the client's content encoding. */
+  encrypt(subscription: PushSubscription, payload: string | Buffer | Uint8Array): Promise<EncryptResult>
+  /** Releases the client; later calls reject with `ERR_CLIENT_CLOSED`. */
+  close(): Promise<void>
+}
+
 declare const webpush: {
   WebPushError: typeof WebPushError
   supportedContentEncodings: typeof supportedContentEncodings
@@ -236,5 +364,6 @@ declare const webpush: {
   encryptAsync: typeof encryptAsync
   generateRequestDetails: typeof generateRequestDetails
   sendNotification: typeof sendNotification
+  WebPush: typeof WebPush
 }
 export default webpush

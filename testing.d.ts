@@ -88,8 +88,33 @@ export declare class PushService {
   messages(subscriptionOrEndpoint?: PushSubscription | string): ReceivedMessage[]
   /** Makes later sends to this subscription answer 410 Gone. */
   expire(subscriptionOrEndpoint: PushSubscription | string): void
+  /**
+   * Makes the next requests fail. `target`: a subscription or endpoint (its next `times`
+   * requests, default 1), or a count N (the next N requests to any endpoint). `fault`: answer
+   * `{ status, retryAfter? }`, never answer `{ stall: true }`, drop the connection
+   * `{ reset: true }`, or answer slowly `{ delayMs }`.
+   */
+  failNext(target: PushSubscription | string | number, fault: FaultOptions): void
+  /** Request counters. */
+  stats(): { requests: number; accepted: number; byStatus: Record<string, number> }
   /** Stops the service and closes its connections. */
   close(): Promise<void>
+}
+
+/** A fault for `PushService.failNext`. */
+export interface FaultOptions {
+  /** Answer with this HTTP status instead of accepting. */
+  status?: number
+  /** `Retry-After` to send with `status` (seconds or an HTTP date). */
+  retryAfter?: number | string
+  /** How many requests (subscription targets only; default 1). */
+  times?: number
+  /** Never answer. */
+  stall?: boolean
+  /** Drop the connection without answering. */
+  reset?: boolean
+  /** Answer normally after this delay. */
+  delayMs?: number
 }
 
 /** Starts a local push service (`port` 0 or absent: a free port; `tls`: HTTPS with HTTP/2). */

@@ -20,6 +20,10 @@ import webpush, {
   type RequestDetails,
   type RequestOptions,
   type SendResult,
+  WebPush,
+  type BatchReport,
+  type Outcome,
+  type SendTarget,
 } from '..'
 import {
   decrypt,
@@ -87,6 +91,20 @@ async function main(): Promise<void> {
   const received: ReceivedMessage[] = service.messages(subscribed)
   const text: string = received[0].text
   const aud: string | undefined = received[0].vapid?.aud
+  const push = new WebPush({ vapid: { subject: 'mailto:a@b.c', publicKey: keys.publicKey, privateKey: keys.privateKey }, concurrency: 10, retry: { attempts: 2 }, ca })
+  const one: SendResult = await push.send(subscribed, 'x', { ttl: 5, topic: 't' })
+  async function* many(): AsyncGenerator<SendTarget> {
+    yield subscribed
+    yield { subscription: subscribed, payload: 'own', options: { urgency: 'low' } }
+  }
+  const report: BatchReport = await push.sendMany(many(), 'shared', { onProgress: (p) => void p.done, signal: new AbortController().signal })
+  const gone: Outcome[] = report.gone
+  const retryAfter: number | undefined = report.failed[0]?.retryAfterMs
+  service.failNext(subscribed, { status: 429, retryAfter: 1 })
+  service.failNext(3, { reset: true })
+  const stats: number = service.stats().requests
+  await push.close()
+  void [one, gone, retryAfter, stats]
   service.expire(subscribed.endpoint)
   await service.close()
   void [details, body, status, text, aud]
