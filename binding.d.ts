@@ -11,8 +11,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** A running batch. */
 export declare class NativeBatch {
-  /** Queues targets; resolves when they are all queued (backpressure). */
-  push(targets: Array<TargetInput>): Promise<void>
+  /**
+   * Queues a chunk of targets given as JSON rows (see `CompactTarget`) plus the Buffers of
+   * targets with their own payload; resolves when all are queued (backpressure). JSON keeps
+   * the event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
+   */
+  pushJson(rows: string, payloads: Array<Buffer>): Promise<void>
   /** Current counters. */
   progress(): ProgressOutput
   /** Stops starting new sends. */
@@ -325,7 +329,7 @@ export interface ServiceVapid {
 }
 
 /** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
-export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null): Promise<PushServiceHandle>
+export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null, sink?: boolean | undefined | null, http2?: boolean | undefined | null): Promise<PushServiceHandle>
 
 /** The keys a browser creates for a push subscription. */
 export interface SubscriptionKeyMaterial {

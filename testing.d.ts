@@ -117,5 +117,8 @@ export interface FaultOptions {
   delayMs?: number
 }
 
-/** Starts a local push service (`port` 0 or absent: a free port; `tls`: HTTPS with HTTP/2). */
-export declare function startPushService(options?: { port?: number; tls?: boolean }): Promise<PushService>
+/**
+ * Starts a local push service (`port` 0 or absent: a free port; `tls`: HTTPS with HTTP/2).
+ * `http2: false` makes TLS clients use HTTP/1.1. `sink: true` is for benchmarks: every POST to `/push/*` gets 201, unchecked and unrecorded.
+ */
+export declare function startPushService(options?: { port?: number; tls?: boolean; sink?: boolean; http2?: boolean }): Promise<PushService>

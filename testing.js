@@ -127,12 +127,14 @@ function endpointOf(value, optional) {
 /** Starts a local RFC 8030 push service on 127.0.0.1 (see testing.d.ts). */
 async function startPushService(options = {}) {
   requireObject(options, 'options')
-  const { port, tls } = options
+  const { port, tls, sink, http2 } = options
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw typeError(`options.port must be an integer 0..65535, got ${describe(port)}`)
   }
   if (tls !== undefined && typeof tls !== 'boolean') throw typeError(`options.tls must be a boolean, got ${describe(tls)}`)
-  const handle = await callAsync(binding.startPushService, port, tls)
+  if (sink !== undefined && typeof sink !== 'boolean') throw typeError(`options.sink must be a boolean, got ${describe(sink)}`)
+  if (http2 !== undefined && typeof http2 !== 'boolean') throw typeError(`options.http2 must be a boolean, got ${describe(http2)}`)
+  const handle = await callAsync(binding.startPushService, port, tls, sink, http2)
   return new PushService(handle)
 }
 

@@ -80,7 +80,12 @@ function messageFields(options, into) {
   if (options === undefined || options === null) return into
   requireObject(options, 'options')
   checkKeys(options, MESSAGE_OPTION_KEYS, 'message')
-  if (options.ttl !== undefined) into.ttl = typeof options.ttl === 'number' ? options.ttl : NaN
+  if (options.ttl !== undefined) {
+    if (typeof options.ttl !== 'number' || !Number.isFinite(options.ttl)) {
+      throw invalid('ERR_INVALID_TTL', `TTL must be a non-negative integer number of seconds, got ${describe(options.ttl)}`)
+    }
+    into.ttl = options.ttl
+  }
   for (const name of ['urgency', 'topic', 'contentEncoding']) {
     if (options[name] !== undefined) into[name] = String(options[name])
   }
@@ -105,6 +110,22 @@ function subscriptionFields(subscription, index) {
     p256dh: typeof keys.p256dh === 'string' ? keys.p256dh : undefined,
     auth: typeof keys.auth === 'string' ? keys.auth : undefined,
   }
+}
+
+const OWN_NONE = -2
+const SHARED = -1
+
+/** A target → a JSON row for the native batch (see src/binding/client.rs CompactTarget). */
+function row(target, payloads) {
+  let slot = SHARED
+  if (target.ownPayload) {
+    slot = target.payload ? payloads.push(target.payload) - 1 : OWN_NONE
+  }
+  const { ttl, urgency, topic, contentEncoding, headers } = target
+  const options = ttl === undefined && urgency === undefined && topic === undefined && contentEncoding === undefined && headers === undefined
+    ? null
+    : { ttl, urgency, topic, contentEncoding, headers }
+  return [target.index, target.endpoint, target.p256dh ?? null, target.auth ?? null, slot, options]
 }
 
 /**
@@ -208,17 +229,27 @@ class WebPush {
     const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined
     try {
       let index = 0
-      let chunk = []
-      for await (const item of iterable) {
+      let rows = []
+      let payloads = []
+      const add = async (item) => {
         const target = batchTarget(item, index++)
         if (target.invalid) localRejections.push(target)
-        chunk.push(target)
-        if (chunk.length === CHUNK) {
-          await batch.push(chunk)
-          chunk = []
-        }
+        rows.push(row(target, payloads))
+        if (rows.length === CHUNK) await flush()
       }
-      if (chunk.length > 0) await batch.push(chunk)
+      const flush = async () => {
+        const json = JSON.stringify(rows)
+        const buffers = payloads
+        rows = []
+        payloads = []
+        await batch.pushJson(json, buffers)
+      }
+      if (Array.isArray(iterable)) {
+        for (const item of iterable) await add(item)
+      } else {
+        for await (const item of iterable) await add(item)
+      }
+      if (rows.length > 0) await flush()
       const result = await batch.finish()
       const byIndex = new Map(localRejections.map((t) => [t.index, t.invalid]))
       const rejected = result.rejected.map((o) => {

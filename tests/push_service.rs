@@ -77,9 +77,12 @@ async fn both_encodings_are_accepted_verified_and_decrypted() {
 
 #[tokio::test]
 async fn tls_service_negotiates_http2_with_its_ca() {
-  let service = PushService::start(PushServiceConfig { port: 0, tls: true })
-    .await
-    .unwrap();
+  let service = PushService::start(PushServiceConfig {
+    tls: true,
+    ..Default::default()
+  })
+  .await
+  .unwrap();
   assert!(service.origin().starts_with("https://127.0.0.1:"));
   let keys = vapid_keys();
   let created = service.subscribe(None).unwrap();

@@ -263,6 +263,57 @@ fn target_of(input: TargetInput, shared_payload: &Option<Arc<[u8]>>) -> (u64, Ta
   (input.index.max(0.0) as u64, target)
 }
 
+/// Per-target overrides inside a JSON row.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompactOptions {
+  ttl: Option<f64>,
+  urgency: Option<String>,
+  topic: Option<String>,
+  content_encoding: Option<String>,
+  headers: Option<Vec<(String, String)>>,
+}
+
+/// One target as a JSON row: `[index, endpoint, p256dh, auth, payloadSlot, options]`.
+/// `payloadSlot`: -1 = the batch payload, -2 = no payload, n ≥ 0 = the n-th Buffer of the chunk.
+#[derive(serde::Deserialize)]
+struct CompactTarget(
+  u64,
+  String,
+  Option<String>,
+  Option<String>,
+  i64,
+  Option<CompactOptions>,
+);
+
+impl CompactTarget {
+  fn into_target(self, shared: &Option<Arc<[u8]>>, payloads: &[Arc<[u8]>]) -> (u64, Target) {
+    let CompactTarget(index, endpoint, p256dh, auth, slot, options) = self;
+    let payload = match slot {
+      -1 => shared.clone(),
+      n => usize::try_from(n).ok().and_then(|n| payloads.get(n)).cloned(),
+    };
+    let o = options.unwrap_or_default();
+    let options = MessageOptions {
+      ttl: o.ttl,
+      urgency: o.urgency,
+      topic: o.topic,
+      content_encoding: o.content_encoding,
+      headers: o.headers.unwrap_or_default(),
+    };
+    (
+      index,
+      Target {
+        endpoint,
+        p256dh,
+        auth,
+        payload,
+        options,
+      },
+    )
+  }
+}
+
 /// The native half of `WebPush`.
 #[napi]
 pub struct NativeClient {
@@ -306,12 +357,19 @@ pub struct NativeBatch {
 
 #[napi]
 impl NativeBatch {
-  /// Queues targets; resolves when they are all queued (backpressure).
+  /// Queues a chunk of targets given as JSON rows (see `CompactTarget`) plus the Buffers of
+  /// targets with their own payload; resolves when all are queued (backpressure). JSON keeps
+  /// the event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
   #[napi]
-  pub async fn push(&self, targets: Vec<TargetInput>) -> napi::Result<()> {
-    let targets = targets
+  pub async fn push_json(&self, rows: String, payloads: Vec<Buffer>) -> napi::Result<()> {
+    let rows: Vec<CompactTarget> = serde_json::from_str(&rows).map_err(|_| Error::InvalidOption {
+      name: "targets",
+      reason: "chunk is not valid JSON target rows (internal error)",
+    })?;
+    let payloads: Vec<Arc<[u8]>> = payloads.iter().map(|b| Arc::from(b.as_ref())).collect();
+    let targets = rows
       .into_iter()
-      .map(|t| target_of(t, &self.shared_payload))
+      .map(|row| row.into_target(&self.shared_payload, &payloads))
       .collect();
     self.inner.push(targets).await;
     Ok(())

@@ -212,13 +212,20 @@ impl PushServiceHandle {
 
 /// Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port).
 #[napi]
-pub async fn start_push_service(port: Option<u32>, tls: Option<bool>) -> napi::Result<PushServiceHandle> {
+pub async fn start_push_service(
+  port: Option<u32>,
+  tls: Option<bool>,
+  sink: Option<bool>,
+  http2: Option<bool>,
+) -> napi::Result<PushServiceHandle> {
   let port = u16::try_from(port.unwrap_or(0)).map_err(|_| crate::Error::PushService {
     reason: "port must be 0..65535".into(),
   })?;
   let inner = PushService::start(PushServiceConfig {
     port,
     tls: tls.unwrap_or(false),
+    sink: sink.unwrap_or(false),
+    http2: http2.unwrap_or(true),
   })
   .await?;
   Ok(PushServiceHandle { inner })

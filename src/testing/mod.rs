@@ -21,12 +21,28 @@ use crate::keys::{AuthSecret, KeyPair, KeyRole, PublicKey};
 pub use checks::{Rejection, VapidInfo};
 
 /// How to start the service.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PushServiceConfig {
   /// Port on 127.0.0.1; 0 picks a free one.
   pub port: u16,
   /// Serve HTTPS (HTTP/2 + HTTP/1.1) with a generated certificate.
   pub tls: bool,
+  /// Offer HTTP/2 over TLS (ALPN); false limits TLS clients to HTTP/1.1.
+  pub http2: bool,
+  /// Benchmark sink: answer every POST to `/push/*` with 201 without checking, decrypting or
+  /// recording it (a remote push service's cost is not on the sender's machine).
+  pub sink: bool,
+}
+
+impl Default for PushServiceConfig {
+  fn default() -> Self {
+    Self {
+      port: 0,
+      tls: false,
+      http2: true,
+      sink: false,
+    }
+  }
 }
 
 /// A subscription as the service hands it out.
@@ -125,6 +141,7 @@ struct State {
 
 pub(crate) struct Shared {
   origin: String,
+  pub(crate) sink: bool,
   state: Mutex<State>,
 }
 
@@ -227,10 +244,15 @@ impl PushService {
         reason: format!("no local address: {e}"),
       })?
       .port();
-    let tls = if config.tls { Some(tls::generate()?) } else { None };
+    let tls = if config.tls {
+      Some(tls::generate(config.http2)?)
+    } else {
+      None
+    };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let shared = Arc::new(Shared {
       origin: format!("{scheme}://127.0.0.1:{port}"),
+      sink: config.sink,
       state: Mutex::default(),
     });
     let (shutdown, stopped) = tokio::sync::watch::channel(false);

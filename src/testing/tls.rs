@@ -21,8 +21,9 @@ fn failed(what: &str) -> impl Fn(rcgen::Error) -> Error + '_ {
   }
 }
 
-/// Generates a CA and a certificate for `localhost` / `127.0.0.1` / `::1` signed by it.
-pub fn generate() -> Result<TlsSetup> {
+/// Generates a CA and a certificate for `localhost` / `127.0.0.1` / `::1` signed by it;
+/// ALPN offers h2 (when `http2`) and http/1.1.
+pub fn generate(http2: bool) -> Result<TlsSetup> {
   let ca_key = KeyPair::generate().map_err(failed("CA key"))?;
   let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(failed("CA"))?;
   ca_params
@@ -56,7 +57,11 @@ pub fn generate() -> Result<TlsSetup> {
       .map_err(|e| Error::PushService {
         reason: format!("TLS setup failed: {e}"),
       })?;
-  config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+  config.alpn_protocols = if http2 {
+    vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+  } else {
+    vec![b"http/1.1".to_vec()]
+  };
   Ok(TlsSetup {
     config: Arc::new(config),
     ca_pem: ca_cert.pem(),
