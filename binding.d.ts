@@ -41,6 +41,8 @@ export declare class PushServiceHandle {
   get origin(): string
   /** The bound port. */
   get port(): number
+  /** Firefox's `dom.push.serverURL`: `ws://127.0.0.1:PORT/`. */
+  get webSocketUrl(): string
   /** PEM of the CA to trust (TLS only). */
   get ca(): string | null
   /** Creates a subscription, optionally bound to a VAPID public key. */
@@ -278,8 +280,12 @@ export interface SendResult {
 export interface ServiceMessage {
   /** The endpoint it was sent to. */
   endpoint: string
-  /** The decrypted payload. */
-  payload: Buffer
+  /** The decrypted payload (absent for a browser-held subscription: the browser decrypts). */
+  payload?: Buffer
+  /** The message id (`version` in Firefox's protocol). */
+  version: string
+  /** The browser's ack code (100 delivered, 101 decryption failed, 102 other). */
+  ack?: number
   /** Request headers (lower-case names). */
   headers: Record<string, string>
   /** `TTL`. */

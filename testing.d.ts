@@ -48,10 +48,12 @@ export interface ReceivedVapid {
 export interface ReceivedMessage {
   /** The endpoint it was sent to. */
   endpoint: string
-  /** The decrypted payload. */
-  payload: Buffer
-  /** The payload as UTF-8. */
-  text: string
+  /** The decrypted payload; absent for a subscription held by a real browser (it decrypts). */
+  payload?: Buffer
+  /** The payload as UTF-8 (absent with `payload`). */
+  text?: string
+  /** For browser-held subscriptions, the browser's ack: 100 delivered, 101 decryption failed, 102 other. */
+  ack?: number
   /** Request headers, lower-case names. */
   headers: Record<string, string>
   /** `TTL`. */
@@ -82,6 +84,13 @@ export declare class PushService {
   readonly port: number
   /** PEM of the CA that signed the TLS certificate (with `tls`); pass it as the `ca` option. */
   readonly ca?: string
+  /**
+   * Firefox's push WebSocket URL: set the pref `dom.push.serverURL` to it (with
+   * `dom.push.testing.allowInsecureServerURL`) and the browser's `pushManager.subscribe()`
+   * registers here; pushes to those endpoints are forwarded to the browser, which decrypts them
+   * and acks (see `ReceivedMessage.ack`). Pushes to a disconnected browser wait for it within their TTL.
+   */
+  readonly webSocketUrl: string
   /** Creates a subscription as a browser would; `applicationServerKey` requires VAPID with that key. */
   subscribe(options?: { applicationServerKey?: string }): Promise<PushSubscription & { keys: { p256dh: string; auth: string } }>
   /** Accepted messages, oldest first; only those of one subscription (or endpoint) if given. */

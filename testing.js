@@ -39,6 +39,8 @@ class PushService {
     this.port = handle.port
     /** PEM of the CA to trust when `tls` is on (pass it as the `ca` option). */
     this.ca = handle.ca ?? undefined
+    /** Firefox's push WebSocket endpoint (the `dom.push.serverURL` pref). */
+    this.webSocketUrl = handle.webSocketUrl
   }
 
   /** Creates a subscription as a browser would; `applicationServerKey` binds it to a VAPID key. */
@@ -54,8 +56,9 @@ class PushService {
     const endpoint = endpointOf(subscriptionOrEndpoint, true)
     return this.#handle.messages(endpoint).map((m) => ({
       endpoint: m.endpoint,
-      payload: m.payload,
-      text: m.payload.toString('utf8'),
+      payload: m.payload ?? undefined,
+      text: m.payload ? m.payload.toString('utf8') : undefined,
+      ack: m.ack ?? undefined,
       headers: m.headers,
       ttl: m.ttl,
       urgency: m.urgency ?? undefined,

@@ -89,7 +89,9 @@ async function main(): Promise<void> {
   const sent: SendResult = await sendNotification(subscribed, Buffer.from('hi'), { vapidDetails: null })
   const status: number = sent.statusCode
   const received: ReceivedMessage[] = service.messages(subscribed)
-  const text: string = received[0].text
+  const text: string | undefined = received[0].text
+  const ack: number | undefined = received[0].ack
+  const wsUrl: string = service.webSocketUrl
   const aud: string | undefined = received[0].vapid?.aud
   const push = new WebPush({ vapid: { subject: 'mailto:a@b.c', publicKey: keys.publicKey, privateKey: keys.privateKey }, concurrency: 10, retry: { attempts: 2 }, ca })
   const one: SendResult = await push.send(subscribed, 'x', { ttl: 5, topic: 't' })
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
   void [one, gone, retryAfter, stats]
   service.expire(subscribed.endpoint)
   await service.close()
-  void [details, body, status, text, aud]
+  void [details, body, status, text, aud, ack, wsUrl]
 
   void [sub, key, salt, enc2, authorization, cryptoKey, headers2, plain, urgency]
 }

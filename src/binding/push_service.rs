@@ -37,8 +37,12 @@ pub struct ServiceVapid {
 pub struct ServiceMessage {
   /// The endpoint it was sent to.
   pub endpoint: String,
-  /// The decrypted payload.
-  pub payload: Buffer,
+  /// The decrypted payload (absent for a browser-held subscription: the browser decrypts).
+  pub payload: Option<Buffer>,
+  /// The message id (`version` in Firefox's protocol).
+  pub version: String,
+  /// The browser's ack code (100 delivered, 101 decryption failed, 102 other).
+  pub ack: Option<u32>,
   /// Request headers (lower-case names).
   pub headers: HashMap<String, String>,
   /// `TTL`.
@@ -105,6 +109,12 @@ impl PushServiceHandle {
     u32::from(self.inner.port())
   }
 
+  /// Firefox's `dom.push.serverURL`: `ws://127.0.0.1:PORT/`.
+  #[napi(getter)]
+  pub fn web_socket_url(&self) -> String {
+    self.inner.web_socket_url()
+  }
+
   /// PEM of the CA to trust (TLS only).
   #[napi(getter)]
   pub fn ca(&self) -> Option<String> {
@@ -131,7 +141,9 @@ impl PushServiceHandle {
       .into_iter()
       .map(|m| ServiceMessage {
         endpoint: m.endpoint,
-        payload: m.payload.into(),
+        payload: m.payload.map(Buffer::from),
+        version: m.version,
+        ack: m.ack.map(u32::from),
         headers: m.headers.into_iter().collect(),
         ttl: m.ttl as f64,
         urgency: m.urgency,

@@ -45,8 +45,9 @@ pub struct VapidInfo {
 /// A message that passed every check, decrypted.
 #[derive(Debug, Clone)]
 pub struct Accepted {
-  /// The decrypted payload (empty for a push without payload).
-  pub payload: Vec<u8>,
+  /// The decrypted payload (empty for a push without payload; `None` when the browser holds
+  /// the keys and decrypts it itself).
+  pub payload: Option<Vec<u8>>,
   /// `TTL`.
   pub ttl: u64,
   /// `Urgency`, if sent.
@@ -61,8 +62,8 @@ pub struct Accepted {
 
 /// What the service knows about a subscription.
 pub struct SubscriptionView<'a> {
-  /// Its keys (the service plays the browser).
-  pub keys: &'a ReceiverKeys,
+  /// Its keys when the service plays the browser; `None` when a real browser holds them.
+  pub keys: Option<&'a ReceiverKeys>,
   /// The `applicationServerKey` it was created with, if any.
   pub application_server_key: Option<&'a PublicKey>,
 }
@@ -105,7 +106,7 @@ pub fn check(
   let vapid = check_vapid(subscription, origin, headers, now)?;
 
   let (payload, encoding) = if body.is_empty() {
-    (Vec::new(), None)
+    (Some(Vec::new()), None)
   } else {
     let value =
       header(headers, "content-encoding").ok_or_else(|| reject(400, "Content-Encoding header is missing"))?;
@@ -118,8 +119,17 @@ pub fn check(
       encryption: header(headers, "encryption"),
       crypto_key: header(headers, "crypto-key"),
     };
-    let payload =
-      ece::decrypt(body, subscription.keys, &message_headers).map_err(|e| reject(400, e.to_string()))?;
+    let payload = match subscription.keys {
+      Some(keys) => Some(ece::decrypt(body, keys, &message_headers).map_err(|e| reject(400, e.to_string()))?),
+      // A real browser holds the keys: it decrypts, and acks 101 if it cannot.
+      None
+        if encoding == ContentEncoding::AesGcm
+          && (message_headers.encryption.is_none() || message_headers.crypto_key.is_none()) =>
+      {
+        return Err(reject(400, "aesgcm needs Encryption and Crypto-Key headers"));
+      }
+      None => None,
+    };
     (payload, Some(encoding))
   };
   Ok(Accepted {

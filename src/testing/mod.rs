@@ -8,6 +8,7 @@
 pub mod checks;
 mod server;
 pub mod tls;
+mod websocket;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -56,13 +57,17 @@ pub struct CreatedSubscription {
   pub auth: String,
 }
 
-/// A message the service accepted and decrypted.
+/// A message the service accepted (and decrypted, when it holds the keys).
 #[derive(Debug, Clone)]
 pub struct ReceivedMessage {
   /// The endpoint it was sent to.
   pub endpoint: String,
-  /// The decrypted payload.
-  pub payload: Vec<u8>,
+  /// The decrypted payload; `None` for a browser-held subscription (the browser decrypts).
+  pub payload: Option<Vec<u8>>,
+  /// The message id (the `version` of Firefox's protocol).
+  pub version: String,
+  /// The browser's ack code (100 delivered, 101 decryption failed, 102 other), once acked.
+  pub ack: Option<u16>,
   /// All request headers (lower-case names).
   pub headers: Vec<(String, String)>,
   /// `TTL`.
@@ -124,8 +129,16 @@ pub struct ServiceStats {
   pub by_status: std::collections::BTreeMap<u16, u64>,
 }
 
+/// Who holds a subscription's private key.
+enum Holder {
+  /// The service itself (subscriptions from [`PushService::subscribe`]).
+  Local(ReceiverKeys),
+  /// A browser connected over the WebSocket protocol.
+  Browser { uaid: String, channel_id: String },
+}
+
 struct SubscriptionState {
-  keys: ReceiverKeys,
+  holder: Holder,
   application_server_key: Option<PublicKey>,
   expired: bool,
 }
@@ -133,6 +146,7 @@ struct SubscriptionState {
 #[derive(Default)]
 struct State {
   subscriptions: HashMap<String, SubscriptionState>,
+  browsers: HashMap<String, websocket::Browser>,
   messages: Vec<ReceivedMessage>,
   next_message_id: u64,
   faults: Vec<Fault>,
@@ -143,6 +157,9 @@ pub(crate) struct Shared {
   origin: String,
   pub(crate) sink: bool,
   state: Mutex<State>,
+  /// Set to true when the service closes; every connection task watches it.
+  pub(crate) stopped: tokio::sync::watch::Receiver<bool>,
+  connections: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -170,15 +187,29 @@ impl Shared {
       });
     }
     let view = checks::SubscriptionView {
-      keys: &subscription.keys,
+      keys: match &subscription.holder {
+        Holder::Local(keys) => Some(keys),
+        Holder::Browser { .. } => None,
+      },
       application_server_key: subscription.application_server_key.as_ref(),
     };
     let accepted = checks::check(&view, &self.origin, &headers, body, crate::vapid::now_secs())?;
+    let browser = match &subscription.holder {
+      Holder::Browser { uaid, channel_id } => Some((uaid.clone(), channel_id.clone())),
+      Holder::Local(_) => None,
+    };
     state.next_message_id += 1;
     let id_number = state.next_message_id;
+    let version = id_number.to_string();
+    if let Some((uaid, channel_id)) = browser {
+      let notification = websocket::notification(&channel_id, &version, body, accepted.encoding, &headers);
+      websocket::deliver(&mut state, &uaid, notification, accepted.ttl);
+    }
     state.messages.push(ReceivedMessage {
       endpoint: format!("{}/push/{id}", self.origin),
       payload: accepted.payload,
+      version,
+      ack: None,
       headers,
       ttl: accepted.ttl,
       urgency: accepted.urgency,
@@ -192,6 +223,13 @@ impl Shared {
 
   pub(crate) fn origin(&self) -> &str {
     &self.origin
+  }
+
+  /// A fresh id for a WebSocket connection.
+  pub(crate) fn next_connection_id(&self) -> u64 {
+    self
+      .connections
+      .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
   }
 
   /// Counts the request and takes the first armed fault that applies to `id`.
@@ -250,12 +288,14 @@ impl PushService {
       None
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let (shutdown, stopped) = tokio::sync::watch::channel(false);
     let shared = Arc::new(Shared {
       origin: format!("{scheme}://127.0.0.1:{port}"),
       sink: config.sink,
       state: Mutex::default(),
+      stopped: stopped.clone(),
+      connections: Default::default(),
     });
-    let (shutdown, stopped) = tokio::sync::watch::channel(false);
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
     tokio::spawn(server::serve(
       listener,
@@ -274,6 +314,11 @@ impl PushService {
   /// `http://127.0.0.1:PORT` or `https://…`.
   pub fn origin(&self) -> &str {
     self.shared.origin()
+  }
+
+  /// Where Firefox connects (`dom.push.serverURL`): `ws://127.0.0.1:PORT/` (`wss://` with TLS).
+  pub fn web_socket_url(&self) -> String {
+    format!("{}/", self.origin().replacen("http", "ws", 1))
   }
 
   /// The bound port.
@@ -309,7 +354,7 @@ impl PushService {
     self.shared.lock().subscriptions.insert(
       id,
       SubscriptionState {
-        keys,
+        holder: Holder::Local(keys),
         application_server_key,
         expired: false,
       },

@@ -10,6 +10,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::websocket::{self, SUBPROTOCOL};
 use super::{FaultAction, Shared};
 
 /// Bodies above this are not even read (the 413 check needs only to see "more than 4096").
@@ -58,7 +59,11 @@ where
   let service = hyper::service::service_fn(move |request| {
     let shared = shared.clone();
     async move {
-      let response = handle(&shared, request).await;
+      let response = if is_websocket_upgrade(&request) {
+        Some(upgrade(shared.clone(), request))
+      } else {
+        handle(&shared, request).await
+      };
       if let Some(response) = &response {
         shared.count_answer(response.status().as_u16());
       }
@@ -67,8 +72,60 @@ where
     }
   });
   let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-    .serve_connection(io, service)
+    .serve_connection_with_upgrades(io, service)
     .await;
+}
+
+fn is_websocket_upgrade(request: &Request<Incoming>) -> bool {
+  request
+    .headers()
+    .get(hyper::header::UPGRADE)
+    .and_then(|v| v.to_str().ok())
+    .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// Accepts a WebSocket upgrade and serves Firefox's push protocol on it.
+fn upgrade(shared: Arc<Shared>, mut request: Request<Incoming>) -> Response<Full<Bytes>> {
+  let Some(key) = request
+    .headers()
+    .get("sec-websocket-key")
+    .map(|k| k.as_bytes().to_vec())
+  else {
+    return error_response(400, "WebSocket upgrade without Sec-WebSocket-Key");
+  };
+  let offers_protocol = request
+    .headers()
+    .get("sec-websocket-protocol")
+    .and_then(|v| v.to_str().ok())
+    .is_some_and(|v| v.split(',').any(|p| p.trim() == SUBPROTOCOL));
+  let on_upgrade = hyper::upgrade::on(&mut request);
+  let connection_id = shared.next_connection_id();
+  let mut stopped = shared.stopped.clone();
+  tokio::spawn(async move {
+    let Ok(upgraded) = on_upgrade.await else { return };
+    let socket = tokio_tungstenite::WebSocketStream::from_raw_socket(
+      TokioIo::new(upgraded),
+      tokio_tungstenite::tungstenite::protocol::Role::Server,
+      None,
+    )
+    .await;
+    tokio::select! {
+      () = websocket::serve(shared, socket, connection_id) => {}
+      _ = stopped.changed() => {}
+    }
+  });
+  let mut headers = vec![
+    ("upgrade", "websocket".to_owned()),
+    ("connection", "Upgrade".to_owned()),
+    (
+      "sec-websocket-accept",
+      tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key),
+    ),
+  ];
+  if offers_protocol {
+    headers.push(("sec-websocket-protocol", SUBPROTOCOL.to_owned()));
+  }
+  respond(101, &headers, String::new())
 }
 
 fn respond(status: u16, headers: &[(&str, String)], body: String) -> Response<Full<Bytes>> {
