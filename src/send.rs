@@ -169,7 +169,7 @@ impl HttpClient {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(map_err)? {
       let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
-      body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+      body.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
       if room <= chunk.len() {
         break;
       }

@@ -137,7 +137,11 @@ pub fn encrypt_single_record(
   body.push(0x02);
   let cipher = Aes128Gcm::new(&keys.cek.into());
   let tag = cipher
-    .encrypt_in_place_detached(&Nonce::from(keys.nonce), b"", &mut body[start..])
+    .encrypt_in_place_detached(
+      &Nonce::from(keys.nonce),
+      b"",
+      body.get_mut(start..).unwrap_or_default(),
+    )
     .map_err(|_| Error::Crypto {
       reason: "AES-GCM encryption failed",
     })?;
@@ -221,13 +225,14 @@ pub fn decrypt_records(keys: &ContentKeys, record_size: u32, records: &[u8]) -> 
       .ok_or(Error::DecryptionFailed {
         reason: "record has no padding delimiter",
       })?;
+    let (data, delimiter) = record.split_at(delimiter_at);
     let expected = if is_last { 0x02 } else { 0x01 };
-    if record[delimiter_at] != expected {
+    if delimiter.first() != Some(&expected) {
       return Err(Error::DecryptionFailed {
         reason: "record has the wrong padding delimiter",
       });
     }
-    plaintext.extend_from_slice(&record[..delimiter_at]);
+    plaintext.extend_from_slice(data);
   }
   Ok(plaintext)
 }

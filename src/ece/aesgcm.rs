@@ -120,16 +120,22 @@ pub fn decrypt_records(keys: &ContentKeys, record_size: u32, body: &[u8]) -> Res
       .map_err(|_| Error::DecryptionFailed {
         reason: "authentication failed (wrong keys or tampered body)",
       })?;
-    let pad_len = usize::from(u16::from_be_bytes([record[0], record[1]]));
-    let padding = record.get(2..2 + pad_len).ok_or(Error::DecryptionFailed {
-      reason: "padding longer than the record",
+    let (pad_len, rest) = record.split_first_chunk::<2>().ok_or(Error::DecryptionFailed {
+      reason: "record shorter than its padding length",
     })?;
+    let pad_len = usize::from(u16::from_be_bytes(*pad_len));
+    if pad_len > rest.len() {
+      return Err(Error::DecryptionFailed {
+        reason: "padding longer than the record",
+      });
+    }
+    let (padding, data) = rest.split_at(pad_len);
     if padding.iter().any(|&b| b != 0) {
       return Err(Error::DecryptionFailed {
         reason: "padding is not all zeros",
       });
     }
-    plaintext.extend_from_slice(&record[2 + pad_len..]);
+    plaintext.extend_from_slice(data);
   }
   Ok(plaintext)
 }

@@ -56,15 +56,18 @@ pub(crate) fn notification(
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.clone())
     };
-    let mut push_headers = json!({ "encoding": encoding.as_str() });
+    let mut push_headers = serde_json::Map::new();
+    push_headers.insert("encoding".into(), encoding.as_str().into());
     if let Some(encryption) = header("encryption") {
-      push_headers["encryption"] = Value::String(encryption);
+      push_headers.insert("encryption".into(), encryption.into());
     }
     if let Some(crypto_key) = header("crypto-key") {
-      push_headers["crypto_key"] = Value::String(crypto_key);
+      push_headers.insert("crypto_key".into(), crypto_key.into());
     }
-    message["data"] = Value::String(base64url::encode(body));
-    message["headers"] = push_headers;
+    if let Some(fields) = message.as_object_mut() {
+      fields.insert("data".into(), base64url::encode(body).into());
+      fields.insert("headers".into(), push_headers.into());
+    }
   }
   message.to_string()
 }
