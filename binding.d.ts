@@ -98,6 +98,8 @@ export interface ClientInput {
   proxy?: string
   /** Extra CA certificates (PEM). */
   ca?: string
+  /** `https` (default) or `push-services` (a JS function policy is applied by index.js). */
+  endpointPolicy?: string
 }
 
 /** Decrypts a push message body with a subscription's private key and auth secret. */

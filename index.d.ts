@@ -246,6 +246,14 @@ export interface WebPushOptions {
   proxy?: string
   /** Extra trusted CA certificates (PEM). */
   ca?: string | Buffer | Array<string | Buffer>
+  /**
+   * Which endpoints may be contacted (protection against SSRF through user-submitted
+   * subscriptions): `'https'` (default: any https, http only to loopback), `'push-services'`
+   * (only FCM `fcm.googleapis.com`, Mozilla `*.push.services.mozilla.com`, Apple
+   * `*.push.apple.com`, Windows `*.notify.windows.com`), or a function of the parsed URL that
+   * returns `true` to allow. Refused targets are rejected with `ERR_ENDPOINT_NOT_ALLOWED`, never sent.
+   */
+  endpointPolicy?: 'https' | 'push-services' | ((endpoint: URL) => boolean)
 }
 
 /** Per-message overrides of the client defaults. */

@@ -163,3 +163,24 @@ test('client options are validated; closed clients refuse work', async () => {
   await push.close()
   await expectError(assert, () => push.send(sub, 'x'), WebPushError, 'ERR_CLIENT_CLOSED')
 })
+
+test('endpointPolicy: push-services allow-list, custom functions, never a crash', async () => {
+  const [sub] = await subscribe(1)
+  const strict = new WebPush({ vapid, endpointPolicy: 'push-services' })
+  const refused = await strict.sendMany([sub], 'x')
+  assert.deepEqual(refused.rejected.map((o) => [o.code, o.endpoint, o.attempts]), [['ERR_ENDPOINT_NOT_ALLOWED', sub.endpoint, 0]])
+  await expectError(assert, () => strict.send(sub, 'x'), WebPushError, 'ERR_ENDPOINT_NOT_ALLOWED', /127\.0\.0\.1/)
+  assert.equal(service.messages(sub).length, 0, 'nothing was sent')
+
+  const port = new URL(service.origin).port
+  const custom = new WebPush({ vapid, endpointPolicy: (url) => url.port === port })
+  const elsewhere = { ...sub, endpoint: 'http://127.0.0.2:9/push/x' }
+  const report = await custom.sendMany([sub, elsewhere], 'allowed')
+  assert.equal(report.sent, 1)
+  assert.deepEqual(report.rejected.map((o) => [o.index, o.code, o.endpoint]), [[1, 'ERR_ENDPOINT_NOT_ALLOWED', elsewhere.endpoint]])
+  const throwing = new WebPush({ vapid, endpointPolicy: () => { throw new Error('policy bug') } })
+  const bad = await throwing.sendMany([sub], 'x')
+  assert.match(bad.rejected[0].message, /policy bug/)
+  await expectError(assert, () => new WebPush({ vapid, endpointPolicy: 'open' }), WebPushError, 'ERR_INVALID_OPTION', /endpointPolicy/)
+  for (const p of [strict, custom, throwing]) await p.close()
+})

@@ -93,7 +93,9 @@ async function main(): Promise<void> {
   const ack: number | undefined = received[0].ack
   const wsUrl: string = service.webSocketUrl
   const aud: string | undefined = received[0].vapid?.aud
-  const push = new WebPush({ vapid: { subject: 'mailto:a@b.c', publicKey: keys.publicKey, privateKey: keys.privateKey }, concurrency: 10, retry: { attempts: 2 }, ca })
+  const push = new WebPush({ vapid: { subject: 'mailto:a@b.c', publicKey: keys.publicKey, privateKey: keys.privateKey }, concurrency: 10, retry: { attempts: 2 }, ca, endpointPolicy: (url: URL) => url.hostname.endsWith('.push.apple.com') })
+  const strict = new WebPush({ endpointPolicy: 'push-services', retry: false })
+  void strict
   const one: SendResult = await push.send(subscribed, 'x', { ttl: 5, topic: 't' })
   async function* many(): AsyncGenerator<SendTarget> {
     yield subscribed

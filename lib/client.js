@@ -8,7 +8,7 @@ const binding = require('../binding.js')
 const { WebPushError, callAsync, callSync, invalid, typeError } = require('./errors.js')
 const { describe, requirePayload, requireObject } = require('./args.js')
 
-const CLIENT_OPTION_KEYS = ['vapid', 'ttl', 'urgency', 'contentEncoding', 'timeoutMs', 'concurrency', 'retry', 'proxy', 'ca']
+const CLIENT_OPTION_KEYS = ['vapid', 'ttl', 'urgency', 'contentEncoding', 'timeoutMs', 'concurrency', 'retry', 'proxy', 'ca', 'endpointPolicy']
 const MESSAGE_OPTION_KEYS = ['ttl', 'urgency', 'topic', 'contentEncoding', 'headers']
 const CHUNK = 256
 const PROGRESS_INTERVAL_MS = 100
@@ -67,6 +67,12 @@ function clientInput(options) {
       if (typeof options.retry.maxDelayMs !== 'number' || options.retry.maxDelayMs < 0) throw typeError(`options.retry.maxDelayMs must be a non-negative number, got ${describe(options.retry.maxDelayMs)}`)
       input.retryMaxDelayMs = options.retry.maxDelayMs
     }
+  }
+  if (options.endpointPolicy !== undefined && typeof options.endpointPolicy !== 'function') {
+    if (typeof options.endpointPolicy !== 'string') {
+      throw typeError(`options.endpointPolicy must be 'https', 'push-services' or a function, got ${describe(options.endpointPolicy)}`)
+    }
+    input.endpointPolicy = options.endpointPolicy
   }
   if (options.ca !== undefined) {
     const list = Array.isArray(options.ca) ? options.ca : [options.ca]
@@ -143,7 +149,6 @@ function batchTarget(item, index) {
     }
     messageFields(item.options, target)
   } catch (err) {
-    target.endpoint = ''
     target.invalid = err
   }
   return target
@@ -167,9 +172,34 @@ function iteratorOf(targets) {
   throw typeError(`targets must be an array or an (async) iterable, got ${describe(targets)}`)
 }
 
+/**
+ * Applies a custom endpoint policy (a function of the parsed URL) to a target. Never throws:
+ * a refused endpoint (or a policy that throws) turns the target into a local rejection.
+ */
+function applyPolicy(policy, target) {
+  if (!policy || target.invalid) return target
+  let url
+  try {
+    url = new URL(target.endpoint)
+  } catch {
+    return target // not a URL: the core rejects it with ERR_INVALID_ENDPOINT
+  }
+  let allowed
+  try {
+    allowed = policy(url) === true
+  } catch (err) {
+    target.invalid = invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(url.hostname)}: the endpoint policy threw: ${err && err.message}`)
+  }
+  if (!allowed && !target.invalid) {
+    target.invalid = invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(url.hostname)} is not allowed by the endpoint policy`)
+  }
+  return target
+}
+
 class WebPush {
   #native
   #contentEncoding
+  #policy
   #closed = false
 
   /** See index.d.ts. */
@@ -177,6 +207,7 @@ class WebPush {
     const input = clientInput(options)
     this.#native = callSync(() => new binding.NativeClient(input))
     this.#contentEncoding = input.contentEncoding ?? 'aes128gcm'
+    this.#policy = typeof options.endpointPolicy === 'function' ? options.endpointPolicy : undefined
   }
 
   #checkOpen() {
@@ -193,6 +224,8 @@ class WebPush {
     target.ownPayload = true
     target.payload = payloadBuffer(payload)
     messageFields(options, target)
+    applyPolicy(this.#policy, target)
+    if (target.invalid) throw target.invalid
     const o = await callAsync(() => this.#native.send(target))
     if (o.kind === 'sent') return { statusCode: o.statusCode, body: o.body ?? '', headers: o.headers ?? {} }
     const message = o.statusCode ? 'Received unexpected response code' : o.message
@@ -232,9 +265,14 @@ class WebPush {
       let rows = []
       let payloads = []
       const add = async (item) => {
-        const target = batchTarget(item, index++)
-        if (target.invalid) localRejections.push(target)
-        rows.push(row(target, payloads))
+        const target = applyPolicy(this.#policy, batchTarget(item, index++))
+        if (target.invalid) {
+          // Rejected here; the core gets an empty endpoint so it rejects without sending.
+          localRejections.push({ index: target.index, endpoint: target.endpoint, err: target.invalid })
+          rows.push([target.index, '', null, null, OWN_NONE, null])
+        } else {
+          rows.push(row(target, payloads))
+        }
         if (rows.length === CHUNK) await flush()
       }
       const flush = async () => {
@@ -251,10 +289,10 @@ class WebPush {
       }
       if (rows.length > 0) await flush()
       const result = await batch.finish()
-      const byIndex = new Map(localRejections.map((t) => [t.index, t.invalid]))
+      const byIndex = new Map(localRejections.map((r) => [r.index, r]))
       const rejected = result.rejected.map((o) => {
-        const err = byIndex.get(o.index)
-        return err ? { ...outcome(o), code: err.code, message: err.message } : outcome(o)
+        const local = byIndex.get(o.index)
+        return local ? { ...outcome(o), endpoint: local.endpoint, code: local.err.code, message: local.err.message } : outcome(o)
       })
       return {
         total: result.total,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::ece::ContentEncoding;
 use crate::error::{Error, Result};
-use crate::request::{self, RequestOptions, Subscription, Urgency, VapidDetails};
+use crate::request::{self, EndpointPolicy, RequestOptions, Subscription, Urgency, VapidDetails};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::send::{ClientOptions, HttpClient, PushResponse, DEFAULT_TIMEOUT};
 use crate::vapid;
@@ -31,6 +31,8 @@ pub struct ClientConfig {
   pub retry: RetryPolicy,
   /// Proxy and extra CA.
   pub http: ClientOptions,
+  /// Which endpoints may be contacted.
+  pub endpoint_policy: EndpointPolicy,
 }
 
 impl ClientConfig {
@@ -45,6 +47,7 @@ impl ClientConfig {
       concurrency: DEFAULT_CONCURRENCY,
       retry: RetryPolicy::default(),
       http: ClientOptions::default(),
+      endpoint_policy: EndpointPolicy::default(),
     }
   }
 }
@@ -202,6 +205,7 @@ impl WebPushClient {
   fn prepare(&self, target: &Target) -> Result<(Subscription, RequestOptions)> {
     let subscription =
       Subscription::parse(&target.endpoint, target.p256dh.as_deref(), target.auth.as_deref())?;
+    self.config.endpoint_policy.check(&subscription.endpoint)?;
     if target.payload.is_some() && subscription.keys.is_none() {
       return Err(Error::MissingKeys);
     }

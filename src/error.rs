@@ -67,6 +67,8 @@ pub enum Error {
   Timeout { ms: u64 },
   /// Connecting to or talking with the push service failed.
   Network { reason: String },
+  /// The endpoint's host is not allowed by the client's endpoint policy.
+  EndpointNotAllowed { host: String },
   /// A client option has an invalid value.
   InvalidOption {
     name: &'static str,
@@ -105,6 +107,7 @@ impl Error {
       Error::InvalidCa { .. } => "ERR_INVALID_CA",
       Error::Timeout { .. } => "ERR_TIMEOUT",
       Error::Network { .. } => "ERR_NETWORK",
+      Error::EndpointNotAllowed { .. } => "ERR_ENDPOINT_NOT_ALLOWED",
       Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
       Error::PushService { .. } => "ERR_PUSH_SERVICE",
     }
@@ -201,6 +204,10 @@ impl fmt::Display for Error {
       Error::InvalidCa { reason } => write!(f, "ca {reason}"),
       Error::Timeout { ms } => write!(f, "the push service did not answer within the timeout of {ms} ms"),
       Error::Network { reason } => write!(f, "request to the push service failed: {reason}"),
+      Error::EndpointNotAllowed { host } => write!(
+        f,
+        "subscription endpoint host {host:?} is not allowed by the endpoint policy (push-services: FCM, Mozilla, Apple, Windows)"
+      ),
       Error::InvalidOption { name, reason } => write!(f, "option {name} {reason}"),
       Error::PushService { reason } => write!(f, "local push service: {reason}"),
     }

@@ -108,6 +108,68 @@ fn is_loopback(host: &Host<&str>) -> bool {
   }
 }
 
+/// Which endpoints a client sends to: protection against server-side request forgery
+/// through user-submitted subscriptions (an attacker posts `{"endpoint": "https://internal/…"}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EndpointPolicy {
+  /// Any `https:` endpoint (and `http:` to loopback). The default.
+  #[default]
+  Https,
+  /// Only the browsers' push services: FCM (`fcm.googleapis.com`), Mozilla
+  /// (`*.push.services.mozilla.com`), Apple (`*.push.apple.com`), Windows (`*.notify.windows.com`).
+  PushServices,
+}
+
+/// Hosts of the browsers' push services: exact names and `.suffix` domains.
+const PUSH_SERVICE_HOSTS: &[&str] = &[
+  "fcm.googleapis.com",
+  ".push.services.mozilla.com",
+  ".push.apple.com",
+  ".notify.windows.com",
+];
+
+impl EndpointPolicy {
+  /// Checks an already parsed endpoint.
+  pub fn check(self, endpoint: &Url) -> Result<()> {
+    match self {
+      EndpointPolicy::Https => Ok(()),
+      EndpointPolicy::PushServices => {
+        let host = endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
+        let known = endpoint.scheme() == "https"
+          && endpoint.port().is_none()
+          && PUSH_SERVICE_HOSTS
+            .iter()
+            .any(|known| match known.strip_prefix('.') {
+              Some(domain) => host
+                .strip_suffix(domain)
+                .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
+              None => host == *known,
+            });
+        if known {
+          Ok(())
+        } else {
+          Err(Error::EndpointNotAllowed { host })
+        }
+      }
+    }
+  }
+}
+
+impl FromStr for EndpointPolicy {
+  type Err = Error;
+
+  fn from_str(value: &str) -> Result<Self> {
+    match value {
+      "https" => Ok(EndpointPolicy::Https),
+      "push-services" => Ok(EndpointPolicy::PushServices),
+      _ => Err(Error::InvalidOption {
+        name: "endpointPolicy",
+        reason: "must be \"https\", \"push-services\" or a function",
+      }),
+    }
+  }
+}
+
 /// A subscription's validated keys.
 #[derive(Debug, Clone)]
 pub struct SubscriptionKeys {
@@ -521,6 +583,41 @@ mod tests {
       assert_eq!(err.code(), "ERR_INVALID_ENDPOINT");
       assert!(err.to_string().contains(why), "{err}");
     }
+  }
+
+  #[test]
+  fn push_services_policy_allows_only_known_hosts() {
+    let policy = EndpointPolicy::PushServices;
+    for ok in [
+      "https://fcm.googleapis.com/fcm/send/abc",
+      "https://updates.push.services.mozilla.com/wpush/v2/abc",
+      "https://web.push.apple.com/QGx",
+      "https://wns2-par02p.notify.windows.com/w/?token=x",
+    ] {
+      assert!(policy.check(&parse_endpoint(ok).unwrap()).is_ok(), "{ok}");
+    }
+    for bad in [
+      "https://push.services.mozilla.com.evil.example/x",
+      "https://evilpush.apple.com/x",
+      "https://fcm.googleapis.com:8443/x",
+      "https://169.254.169.254/latest/meta-data",
+      "http://127.0.0.1:8080/push/x",
+      "https://.push.apple.com/x",
+    ] {
+      let Ok(url) = parse_endpoint(bad) else { continue };
+      assert_eq!(
+        policy.check(&url).unwrap_err().code(),
+        "ERR_ENDPOINT_NOT_ALLOWED",
+        "{bad}"
+      );
+    }
+    assert!(EndpointPolicy::Https
+      .check(&parse_endpoint("https://anything.example/x").unwrap())
+      .is_ok());
+    assert_eq!(
+      "open".parse::<EndpointPolicy>().unwrap_err().code(),
+      "ERR_INVALID_OPTION"
+    );
   }
 
   #[test]

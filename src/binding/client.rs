@@ -40,6 +40,8 @@ pub struct ClientInput {
   pub proxy: Option<String>,
   /// Extra CA certificates (PEM).
   pub ca: Option<String>,
+  /// `https` (default) or `push-services` (a JS function policy is applied by index.js).
+  pub endpoint_policy: Option<String>,
 }
 
 /// One message, normalized by `index.js`.
@@ -229,6 +231,9 @@ fn config_of(input: ClientInput) -> Result<ClientConfig> {
     proxy: input.proxy,
     ca_pem: input.ca,
   };
+  if let Some(policy) = &input.endpoint_policy {
+    config.endpoint_policy = policy.parse()?;
+  }
   Ok(config)
 }
 
