@@ -1,0 +1,42 @@
+'use strict'
+
+// The server's VAPID key pair: generated on the first run, then read from DATA_DIR/vapid.json
+// (mode 0600). Keep it: browser subscriptions are bound to the public key, and a new key
+// makes every stored subscription answer 403.
+
+const fsp = require('node:fs/promises')
+const path = require('node:path')
+const { generateVAPIDKeys } = require('../..') // in your app: require('web-push-rs')
+const { writeFileAtomic } = require('./store.js')
+
+async function loadOrCreateVapidKeys(dataDir) {
+  const file = path.join(dataDir, 'vapid.json')
+  try {
+    return await readKeys(file)
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err
+  }
+  try {
+    await writeFileAtomic(file, JSON.stringify(generateVAPIDKeys(), null, 2) + '\n', { mode: 0o600, exclusive: true })
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err // another process created it first: use its keys
+  }
+  return readKeys(file)
+}
+
+async function readKeys(file) {
+  const text = await fsp.readFile(file, 'utf8')
+  let keys
+  try {
+    keys = JSON.parse(text)
+  } catch {
+    // Not the parser's message: it quotes the file, which holds the private key.
+    throw new Error(`${file} is not valid JSON`)
+  }
+  if (typeof keys?.publicKey !== 'string' || typeof keys?.privateKey !== 'string') {
+    throw new Error(`${file} must hold { "publicKey": "…", "privateKey": "…" }`)
+  }
+  return { publicKey: keys.publicKey, privateKey: keys.privateKey }
+}
+
+module.exports = { loadOrCreateVapidKeys }
