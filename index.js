@@ -3,7 +3,7 @@
 // web-push-rs: the drop-in web-push API over the native core. This file is the thin glue:
 // argument type checks, error conversion, the global VAPID/GCM state and constants.
 
-const binding = require('./binding.js')
+const binding = require('./lib/native.js')
 const { WebPushError, callSync, callAsync } = require('./lib/errors.js')
 const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
 const { typeError } = require('./lib/errors.js')

@@ -3,7 +3,7 @@
 // web-push-rs/testing: what a browser does with a push message, for your own test suites.
 
 const crypto = require('node:crypto')
-const binding = require('./binding.js')
+const binding = require('./lib/native.js')
 const { callSync, callAsync, invalid, typeError } = require('./lib/errors.js')
 const { requireBytes, requireObject, requireString, optionalString, header, describe } = require('./lib/args.js')
 

@@ -4,7 +4,7 @@
 // All per-message work (encryption, VAPID from the cache, HTTP, retries) runs in Rust; this
 // file only turns JS values into targets, streams them in chunks, and reports.
 
-const binding = require('../binding.js')
+const binding = require('./native.js')
 const { WebPushError, callAsync, callSync, invalid, typeError } = require('./errors.js')
 const { describe, requirePayload, requireObject } = require('./args.js')
 
