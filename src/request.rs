@@ -270,12 +270,16 @@ pub struct PushRequest {
 impl PushRequest {
   /// The value of header `name` (case-insensitive).
   pub fn header(&self, name: &str) -> Option<&str> {
-    self
-      .headers
-      .iter()
-      .find(|(n, _)| n.eq_ignore_ascii_case(name))
-      .map(|(_, v)| v.as_str())
+    find_header(&self.headers, name)
   }
+}
+
+/// The value of header `name` in `headers` (case-insensitive; the first one wins).
+pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+  headers
+    .iter()
+    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+    .map(|(_, v)| v.as_str())
 }
 
 struct Headers(Vec<(String, String)>);
@@ -289,11 +293,7 @@ impl Headers {
   }
 
   fn get(&self, name: &str) -> Option<&str> {
-    self
-      .0
-      .iter()
-      .find(|(n, _)| n.eq_ignore_ascii_case(name))
-      .map(|(_, v)| v.as_str())
+    find_header(&self.0, name)
   }
 }
 

@@ -46,11 +46,7 @@ impl PushResponse {
 
   /// The value of header `name` (case-insensitive).
   pub fn header(&self, name: &str) -> Option<&str> {
-    self
-      .headers
-      .iter()
-      .find(|(n, _)| n.eq_ignore_ascii_case(name))
-      .map(|(_, v)| v.as_str())
+    crate::request::find_header(&self.headers, name)
   }
 }
 

@@ -58,6 +58,17 @@ struct Prepared {
   timeout: Option<Duration>,
 }
 
+impl Prepared {
+  fn build(&self) -> Result<request::PushRequest> {
+    request::build(
+      &self.subscription,
+      self.payload.as_deref(),
+      &self.options,
+      vapid::now_secs(),
+    )
+  }
+}
+
 fn ttl_of(ttl: Option<f64>) -> Result<u64> {
   match ttl {
     None => Ok(request::DEFAULT_TTL),
@@ -142,13 +153,7 @@ pub struct BuiltRequest {
 /// Builds (and encrypts) a push request without sending it.
 #[napi]
 pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest> {
-  let prepared = prepare(input)?;
-  let built = request::build(
-    &prepared.subscription,
-    prepared.payload.as_deref(),
-    &prepared.options,
-    vapid::now_secs(),
-  )?;
+  let built = prepare(input)?.build()?;
   Ok(BuiltRequest {
     endpoint: built.endpoint.to_string(),
     headers: built.headers.into_iter().map(|(n, v)| vec![n, v]).collect(),
@@ -174,12 +179,7 @@ pub struct SendResult {
 #[napi]
 pub async fn send_request(input: RequestInput) -> napi::Result<SendResult> {
   let prepared = prepare(input)?;
-  let built = request::build(
-    &prepared.subscription,
-    prepared.payload.as_deref(),
-    &prepared.options,
-    vapid::now_secs(),
-  )?;
+  let built = prepared.build()?;
   let client = HttpClient::shared(&prepared.client)?;
   let response = client.send(&built, prepared.timeout).await?;
   let mut headers = HashMap::new();

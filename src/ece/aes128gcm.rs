@@ -200,25 +200,7 @@ pub fn decrypt_records(keys: &ContentKeys, record_size: u32, records: &[u8]) -> 
   let mut plaintext = Vec::with_capacity(records.len());
   for (seq, chunk) in chunks.iter().enumerate() {
     let is_last = seq + 1 == chunks.len();
-    let split = chunk
-      .len()
-      .checked_sub(TAG_LEN)
-      .filter(|&n| n > 0)
-      .ok_or(Error::DecryptionFailed {
-        reason: "record shorter than its tag and delimiter",
-      })?;
-    let (data, tag) = chunk.split_at(split);
-    let mut record = data.to_vec();
-    cipher
-      .decrypt_in_place_detached(
-        &Nonce::from(record_nonce(&keys.nonce, seq as u64)),
-        b"",
-        &mut record,
-        &tag_of(tag)?,
-      )
-      .map_err(|_| Error::DecryptionFailed {
-        reason: "authentication failed (wrong keys or tampered body)",
-      })?;
+    let record = open_record(&cipher, &keys.nonce, seq as u64, chunk, 1)?;
     let delimiter_at = record
       .iter()
       .rposition(|&b| b != 0)
@@ -235,6 +217,37 @@ pub fn decrypt_records(keys: &ContentKeys, record_size: u32, records: &[u8]) -> 
     plaintext.extend_from_slice(data);
   }
   Ok(plaintext)
+}
+
+/// Authenticates and decrypts record `seq` (ciphertext ‖ tag), which must hold at least
+/// `min_plaintext` bytes (the padding delimiter, or the padding length).
+pub(crate) fn open_record(
+  cipher: &Aes128Gcm,
+  base_nonce: &[u8; 12],
+  seq: u64,
+  chunk: &[u8],
+  min_plaintext: usize,
+) -> Result<Vec<u8>> {
+  let split = chunk
+    .len()
+    .checked_sub(TAG_LEN)
+    .filter(|&n| n >= min_plaintext)
+    .ok_or(Error::DecryptionFailed {
+      reason: "record shorter than its tag and padding",
+    })?;
+  let (data, tag) = chunk.split_at(split);
+  let mut record = data.to_vec();
+  cipher
+    .decrypt_in_place_detached(
+      &Nonce::from(record_nonce(base_nonce, seq)),
+      b"",
+      &mut record,
+      &tag_of(tag)?,
+    )
+    .map_err(|_| Error::DecryptionFailed {
+      reason: "authentication failed (wrong keys or tampered body)",
+    })?;
+  Ok(record)
 }
 
 /// The 16-byte tag at the end of a record.

@@ -24,7 +24,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::aes128gcm::{record_nonce, tag_of, ContentKeys, SALT_LEN, TAG_LEN};
+use super::aes128gcm::{open_record, ContentKeys, SALT_LEN, TAG_LEN};
 use crate::base64url;
 use crate::error::{Error, Result};
 use crate::keys::{KeyRole, PublicKey, PUBLIC_KEY_LEN};
@@ -101,25 +101,7 @@ pub fn decrypt_records(keys: &ContentKeys, record_size: u32, body: &[u8]) -> Res
   let cipher = Aes128Gcm::new(&keys.cek.into());
   let mut plaintext = Vec::with_capacity(body.len());
   for (seq, chunk) in body.chunks(record_size as usize + TAG_LEN).enumerate() {
-    let split = chunk
-      .len()
-      .checked_sub(TAG_LEN)
-      .filter(|&n| n >= 2)
-      .ok_or(Error::DecryptionFailed {
-        reason: "record shorter than its tag and padding length",
-      })?;
-    let (data, tag) = chunk.split_at(split);
-    let mut record = data.to_vec();
-    cipher
-      .decrypt_in_place_detached(
-        &Nonce::from(record_nonce(&keys.nonce, seq as u64)),
-        b"",
-        &mut record,
-        &tag_of(tag)?,
-      )
-      .map_err(|_| Error::DecryptionFailed {
-        reason: "authentication failed (wrong keys or tampered body)",
-      })?;
+    let record = open_record(&cipher, &keys.nonce, seq as u64, chunk, 2)?;
     let (pad_len, rest) = record.split_first_chunk::<2>().ok_or(Error::DecryptionFailed {
       reason: "record shorter than its padding length",
     })?;

@@ -68,13 +68,7 @@ pub struct SubscriptionView<'a> {
   pub application_server_key: Option<&'a PublicKey>,
 }
 
-/// Header lookup over lower-cased names.
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-  headers
-    .iter()
-    .find(|(n, _)| n.eq_ignore_ascii_case(name))
-    .map(|(_, v)| v.as_str())
-}
+use crate::request::find_header as header;
 
 /// Checks one POST to a known, unexpired subscription.
 pub fn check(
