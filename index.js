@@ -77,7 +77,8 @@ function vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, ex
     requireString(publicKey, 'publicKey'),
     requireString(privateKey, 'privateKey'),
     optionalString(contentEncoding, 'contentEncoding'),
-    expiration || undefined,
+    // web-push treats a falsy expiration as "default"; NaN is not a choice, so the core rejects it.
+    expiration === 0 || expiration === null || expiration === undefined ? undefined : expiration,
   ]
 }
 

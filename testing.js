@@ -22,10 +22,13 @@ function decrypt(body, keys, headers) {
 
 function generateSubscriptionKeys(endpoint) {
   const url = optionalString(endpoint, 'endpoint') ?? `https://push.invalid/${crypto.randomUUID()}`
+  if (!URL.canParse(url)) throw invalid('ERR_INVALID_ENDPOINT', 'endpoint must be an absolute URL')
   const { p256dh, auth, privateKey } = callSync(binding.generateSubscriptionKeyMaterial)
   return { subscription: { endpoint: url, keys: { p256dh, auth } }, privateKey }
 }
 
+
+const MAX_U32 = 0xffffffff
 
 /** A running local push service (see testing.d.ts). */
 class PushService {
@@ -92,13 +95,20 @@ class PushService {
     let endpoint
     let times
     if (typeof target === 'number') {
-      if (!Number.isInteger(target) || target < 1) throw typeError(`count must be a positive integer, got ${describe(target)}`)
       if (fault.times !== undefined) throw typeError('fault.times is only for a subscription target; the count already says how many')
       times = target
     } else {
       endpoint = endpointOf(target, false)
       times = fault.times ?? 1
-      if (!Number.isInteger(times) || times < 1) throw typeError(`fault.times must be a positive integer, got ${describe(times)}`)
+    }
+    if (!Number.isInteger(times) || times < 1 || times > MAX_U32) {
+      throw typeError(`${typeof target === 'number' ? 'count' : 'fault.times'} must be an integer from 1 to ${MAX_U32}, got ${describe(times)}`)
+    }
+    if (fault.status !== undefined && (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599)) {
+      throw typeError(`fault.status must be an HTTP status (an integer from 100 to 599), got ${describe(fault.status)}`)
+    }
+    if (fault.delayMs !== undefined && (typeof fault.delayMs !== 'number' || !(fault.delayMs >= 0) || !Number.isFinite(fault.delayMs))) {
+      throw typeError(`fault.delayMs must be a non-negative number of milliseconds, got ${describe(fault.delayMs)}`)
     }
     const input = { endpoint, times }
     if (fault.status !== undefined) input.status = fault.status
@@ -130,6 +140,11 @@ function endpointOf(value, optional) {
 /** Starts a local RFC 8030 push service on 127.0.0.1 (see testing.d.ts). */
 async function startPushService(options = {}) {
   requireObject(options, 'options')
+  for (const key of Object.keys(options)) {
+    if (!['port', 'tls', 'sink', 'http2'].includes(key)) {
+      throw invalid('ERR_INVALID_OPTION', `'${key}' is not a startPushService option; valid: port, tls, sink, http2`)
+    }
+  }
   const { port, tls, sink, http2 } = options
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw typeError(`options.port must be an integer 0..65535, got ${describe(port)}`)

@@ -5,7 +5,10 @@ const { typeError } = require('./errors.js')
 function describe(value) {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'Object'}` : `${typeof value} ${String(value).slice(0, 40)}`
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`
+  // Never echo a string: it may be a key or a credential passed in the wrong place.
+  if (typeof value === 'string') return `a string (${value.length} characters)`
+  return `${typeof value} ${String(value)}`
 }
 
 /** Throws a TypeError unless `value` is a non-empty string. */

@@ -21,9 +21,11 @@ function checkKeys(object, allowed, what) {
   }
 }
 
-function positiveInteger(value, field) {
+function positiveInteger(value, field, max) {
   if (value === undefined) return undefined
-  if (!Number.isInteger(value) || value < 1) throw typeError(`${field} must be a positive integer, got ${describe(value)}`)
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw typeError(`${field} must be an integer from 1 to ${max}, got ${describe(value)}`)
+  }
   return value
 }
 
@@ -56,13 +58,13 @@ function clientInput(options) {
     if (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0)) throw typeError(`options.timeoutMs must be a positive number, got ${describe(options.timeoutMs)}`)
     input.timeoutMs = options.timeoutMs
   }
-  input.concurrency = positiveInteger(options.concurrency, 'options.concurrency')
+  input.concurrency = positiveInteger(options.concurrency, 'options.concurrency', 10000)
   if (options.retry === false) {
     input.retryAttempts = 1
   } else if (options.retry !== undefined) {
     requireObject(options.retry, 'options.retry')
     checkKeys(options.retry, ['attempts', 'maxDelayMs'], 'retry')
-    input.retryAttempts = positiveInteger(options.retry.attempts, 'options.retry.attempts')
+    input.retryAttempts = positiveInteger(options.retry.attempts, 'options.retry.attempts', 100)
     if (options.retry.maxDelayMs !== undefined) {
       if (typeof options.retry.maxDelayMs !== 'number' || options.retry.maxDelayMs < 0) throw typeError(`options.retry.maxDelayMs must be a non-negative number, got ${describe(options.retry.maxDelayMs)}`)
       input.retryMaxDelayMs = options.retry.maxDelayMs

@@ -118,7 +118,8 @@ function requestInput(subscription, payload, options, defaults) {
       if (typeof options.TTL !== 'number' && typeof options.TTL !== 'string') {
         throw typeError(`options.TTL must be a number of seconds, got ${describe(options.TTL)}`)
       }
-      input.ttl = Number(options.TTL)
+      // Number('') is 0: an empty or blank string is not a TTL.
+      input.ttl = typeof options.TTL === 'string' && options.TTL.trim() === '' ? NaN : Number(options.TTL)
     }
     if (options.contentEncoding) input.contentEncoding = String(options.contentEncoding)
     if (options.urgency) input.urgency = String(options.urgency)

@@ -65,7 +65,32 @@ fn certificates(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
       reason: format!("from {source} holds no certificate"),
     });
   }
+  // Every block must be a certificate a TLS client can trust (reqwest only finds out when
+  // building the client, with an opaque "builder error").
+  use rustls::pki_types::{pem::PemObject, CertificateDer};
+  for der in CertificateDer::pem_slice_iter(pem) {
+    let usable = der
+      .ok()
+      .is_some_and(|der| rustls::RootCertStore::empty().add(der).is_ok());
+    if !usable {
+      return Err(Error::InvalidCa {
+        reason: format!("from {source} has a PEM certificate block that is not a usable X.509 certificate"),
+      });
+    }
+  }
   Ok(certs)
+}
+
+/// A proxy URL fit for an error message: credentials removed, or nothing if it is not a URL.
+fn redacted(proxy: &str) -> String {
+  match url::Url::parse(proxy) {
+    Ok(mut url) => {
+      let _ = url.set_username("");
+      let _ = url.set_password(None);
+      format!("{:?}", url.as_str())
+    }
+    Err(_) => "value".to_owned(),
+  }
 }
 
 impl HttpClient {
@@ -91,11 +116,14 @@ impl HttpClient {
     }
     if let Some(proxy) = &options.proxy {
       let parsed = url::Url::parse(proxy).map_err(|e| Error::InvalidProxy {
-        reason: format!("{proxy:?} is not a URL ({e})"),
+        reason: format!("value is not a URL ({e})"),
       })?;
       if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(Error::InvalidProxy {
-          reason: format!("{proxy:?} must be an http:// or https:// URL with a host"),
+          reason: format!(
+            "{} must be an http:// or https:// URL with a host",
+            redacted(proxy)
+          ),
         });
       }
       let proxy = reqwest::Proxy::all(parsed.as_str()).map_err(|e| Error::InvalidProxy {
@@ -209,6 +237,11 @@ mod tests {
     };
     assert_eq!(proxy("not a url").code(), "ERR_INVALID_PROXY");
     assert_eq!(proxy("ftp://proxy:21").code(), "ERR_INVALID_PROXY");
+    let secret = proxy("ftp://user:hunter2@proxy:21").to_string();
+    assert!(
+      !secret.contains("hunter2") && !secret.contains("user"),
+      "{secret}"
+    );
     assert!(HttpClient::new(&ClientOptions {
       proxy: Some("http://127.0.0.1:3128".into()),
       ca_pem: None
