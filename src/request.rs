@@ -64,17 +64,18 @@ impl FromStr for Urgency {
 
 /// Checks an RFC 8030 §5.4 topic: 1–32 characters of the base64url alphabet.
 pub fn validate_topic(topic: &str) -> Result<()> {
-  if topic.is_empty() || topic.len() > MAX_TOPIC_LEN {
-    return Err(Error::InvalidTopic {
-      reason: format!("is {} characters long", topic.len()),
-    });
-  }
   if let Some(bad) = topic
     .chars()
     .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
   {
     return Err(Error::InvalidTopic {
       reason: format!("contains {bad:?}"),
+    });
+  }
+  // Only ASCII is left, so bytes are characters.
+  if topic.is_empty() || topic.len() > MAX_TOPIC_LEN {
+    return Err(Error::InvalidTopic {
+      reason: format!("is {} characters long", topic.len()),
     });
   }
   Ok(())
@@ -307,7 +308,7 @@ fn validate_header(name: &str, value: &str) -> Result<()> {
   if reqwest::header::HeaderValue::from_str(value).is_err() {
     return Err(Error::InvalidHeader {
       name: name.to_owned(),
-      reason: "has a value with characters HTTP does not allow (control characters or non-ASCII)",
+      reason: "has a value with characters HTTP does not allow (control characters such as CR or LF)",
     });
   }
   Ok(())

@@ -74,9 +74,9 @@ pub fn validate_expiration(expiration: u64, now: u64) -> Result<()> {
       "{expiration} is not in the future (now is {now})"
     )));
   }
-  if expiration >= now + MAX_EXPIRATION_SECS {
+  if expiration > now + MAX_EXPIRATION_SECS {
     return Err(invalid(format!(
-      "{expiration} is more than 24 hours ahead (must be below {})",
+      "{expiration} is more than 24 hours ahead (must be at most {})",
       now + MAX_EXPIRATION_SECS
     )));
   }
@@ -363,7 +363,11 @@ mod tests {
       validate_expiration(now, now).unwrap_err().code(),
       "ERR_INVALID_EXPIRATION"
     );
-    let err = validate_expiration(now + MAX_EXPIRATION_SECS, now).unwrap_err();
+    assert!(
+      validate_expiration(now + MAX_EXPIRATION_SECS, now).is_ok(),
+      "exactly 24 h is allowed"
+    );
+    let err = validate_expiration(now + MAX_EXPIRATION_SECS + 1, now).unwrap_err();
     assert!(err.to_string().contains("24 hours"));
   }
 
