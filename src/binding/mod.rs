@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(dead_code))] // #[napi] exports are only reached through Node, not from `cargo test`
 //! The napi layer: thin wrappers that convert JS values, run the core, and map errors.
 //!
 //! Every CPU task is one `Task` struct in its own file; its sync export calls
