@@ -29,8 +29,11 @@ export declare class NativeBatch {
 export declare class NativeClient {
   /** Validates the settings and builds the connection pool. */
   constructor(input: ClientInput)
-  /** Sends one message with retries; resolves with its outcome (never rejects for HTTP errors). */
-  send(target: TargetInput): Promise<OutcomeOutput>
+  /**
+   * Sends one message (a JSON row, as in a batch chunk) with retries; resolves with its
+   * outcome (never rejects for HTTP errors).
+   */
+  send(row: string, payload?: Buffer | undefined | null): Promise<OutcomeOutput>
   /** Starts a batch; `payload` is shared by every target without its own. */
   startBatch(payload?: Buffer | undefined | null): Promise<NativeBatch>
 }
@@ -347,32 +350,6 @@ export interface SubscriptionKeyMaterial {
   auth: string
   /** The subscription's private key: what `decrypt` needs. */
   privateKey: string
-}
-
-/** One message, normalized by `index.js`. */
-export interface TargetInput {
-  /** Position in the batch. */
-  index: number
-  /** Subscription endpoint. */
-  endpoint: string
-  /** `keys.p256dh`. */
-  p256dh?: string
-  /** `keys.auth`. */
-  auth?: string
-  /** True when the target has its own payload (`payload`, possibly none) instead of the batch's. */
-  ownPayload?: boolean
-  /** The target's own payload. */
-  payload?: Buffer
-  /** TTL override. */
-  ttl?: number
-  /** Urgency override. */
-  urgency?: string
-  /** Topic. */
-  topic?: string
-  /** Content encoding override. */
-  contentEncoding?: string
-  /** Extra headers as `[name, value]` pairs. */
-  headers?: Array<Array<string>>
 }
 
 /**

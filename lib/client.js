@@ -228,7 +228,8 @@ class WebPush {
     messageFields(options, target)
     applyPolicy(this.#policy, target)
     if (target.invalid) throw target.invalid
-    const o = await callAsync(() => this.#native.send(target))
+    const payloads = []
+    const o = await callAsync(() => this.#native.send(JSON.stringify([row(target, payloads)]), payloads[0]))
     if (o.kind === 'sent') return { statusCode: o.statusCode, body: o.body ?? '', headers: o.headers ?? {} }
     const message = o.statusCode ? 'Received unexpected response code' : o.message
     const err = new WebPushError(message, o.statusCode ?? undefined, o.headers ?? undefined, o.body ?? undefined, target.endpoint, o.code)

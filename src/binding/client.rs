@@ -44,34 +44,6 @@ pub struct ClientInput {
   pub endpoint_policy: Option<String>,
 }
 
-/// One message, normalized by `index.js`.
-#[napi(object, object_to_js = false)]
-pub struct TargetInput {
-  /// Position in the batch.
-  pub index: f64,
-  /// Subscription endpoint.
-  pub endpoint: String,
-  /// `keys.p256dh`.
-  #[napi(js_name = "p256dh")]
-  pub p256dh: Option<String>,
-  /// `keys.auth`.
-  pub auth: Option<String>,
-  /// True when the target has its own payload (`payload`, possibly none) instead of the batch's.
-  pub own_payload: Option<bool>,
-  /// The target's own payload.
-  pub payload: Option<Buffer>,
-  /// TTL override.
-  pub ttl: Option<f64>,
-  /// Urgency override.
-  pub urgency: Option<String>,
-  /// Topic.
-  pub topic: Option<String>,
-  /// Content encoding override.
-  pub content_encoding: Option<String>,
-  /// Extra headers as `[name, value]` pairs.
-  pub headers: Option<Vec<Vec<String>>>,
-}
-
 /// What happened to one message.
 #[napi(object)]
 pub struct OutcomeOutput {
@@ -237,37 +209,6 @@ fn config_of(input: ClientInput) -> Result<ClientConfig> {
   Ok(config)
 }
 
-fn target_of(input: TargetInput, shared_payload: &Option<Arc<[u8]>>) -> (u64, Target) {
-  let payload = if input.own_payload.unwrap_or(false) {
-    input.payload.map(|b| Arc::from(b.as_ref()))
-  } else {
-    shared_payload.clone()
-  };
-  let headers = input
-    .headers
-    .unwrap_or_default()
-    .into_iter()
-    .map(|mut pair| {
-      let value = pair.pop().unwrap_or_default();
-      (pair.pop().unwrap_or_default(), value)
-    })
-    .collect();
-  let target = Target {
-    endpoint: input.endpoint,
-    p256dh: input.p256dh,
-    auth: input.auth,
-    payload,
-    options: MessageOptions {
-      ttl: input.ttl,
-      urgency: input.urgency,
-      topic: input.topic,
-      content_encoding: input.content_encoding,
-      headers,
-    },
-  };
-  (input.index.max(0.0) as u64, target)
-}
-
 /// Per-target overrides inside a JSON row.
 #[derive(serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -319,6 +260,14 @@ impl CompactTarget {
   }
 }
 
+/// Parses a JSON array of rows; a malformed chunk is a bug in `lib/client.js`, not user input.
+fn parse_rows(json: &str) -> Result<Vec<CompactTarget>> {
+  serde_json::from_str(json).map_err(|_| Error::InvalidOption {
+    name: "targets",
+    reason: "chunk is not valid JSON target rows (internal error)",
+  })
+}
+
 /// The native half of `WebPush`.
 #[napi]
 pub struct NativeClient {
@@ -335,10 +284,19 @@ impl NativeClient {
     })
   }
 
-  /// Sends one message with retries; resolves with its outcome (never rejects for HTTP errors).
+  /// Sends one message (a JSON row, as in a batch chunk) with retries; resolves with its
+  /// outcome (never rejects for HTTP errors).
   #[napi]
-  pub async fn send(&self, target: TargetInput) -> napi::Result<OutcomeOutput> {
-    let (index, target) = target_of(target, &None);
+  pub async fn send(&self, row: String, payload: Option<Buffer>) -> napi::Result<OutcomeOutput> {
+    let payloads: Vec<Arc<[u8]>> = payload.iter().map(|b| Arc::from(b.as_ref())).collect();
+    let (index, target) = parse_rows(&row)?
+      .into_iter()
+      .next()
+      .ok_or(Error::InvalidOption {
+        name: "target",
+        reason: "is missing (internal error)",
+      })?
+      .into_target(&None, &payloads);
     let (_never, aborted) = tokio::sync::watch::channel(false);
     Ok(self.inner.deliver(index, target, true, &aborted).await.into())
   }
@@ -367,10 +325,7 @@ impl NativeBatch {
   /// the event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
   #[napi]
   pub async fn push_json(&self, rows: String, payloads: Vec<Buffer>) -> napi::Result<()> {
-    let rows: Vec<CompactTarget> = serde_json::from_str(&rows).map_err(|_| Error::InvalidOption {
-      name: "targets",
-      reason: "chunk is not valid JSON target rows (internal error)",
-    })?;
+    let rows = parse_rows(&rows)?;
     let payloads: Vec<Arc<[u8]>> = payloads.iter().map(|b| Arc::from(b.as_ref())).collect();
     let targets = rows
       .into_iter()
