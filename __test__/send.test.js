@@ -45,6 +45,12 @@ test('both encodings are accepted, verified and decrypted by the push service', 
   assert.equal(a.vapid.sub, 'mailto:test@example.com')
 })
 
+test('a closed push service refuses new subscriptions', async () => {
+  const other = await startPushService()
+  await other.close()
+  await expectError(assert, () => other.subscribe(), WebPushError, 'ERR_PUSH_SERVICE', /closed/)
+})
+
 test('a push without payload has no body and is delivered', async () => {
   const sub = await service.subscribe()
   const details = webpush.generateRequestDetails(sub, null, { vapidDetails })
@@ -128,6 +134,8 @@ test('option rules as web-push, with clear errors', async () => {
   await expectError(assert, () => send('x', {}, { endpoint: 'push.example.com/x', keys: sub.keys }), WebPushError, 'ERR_INVALID_ENDPOINT', /not a valid URL/)
   await expectError(assert, () => send(12, {}), TypeError, 'ERR_INVALID_ARG_TYPE', /payload/)
   await expectError(assert, () => send(Buffer.alloc(4000), {}), WebPushError, 'ERR_PAYLOAD_TOO_LARGE', /4000 bytes/)
+  await expectError(assert, () => send('x', { ca: 'not a certificate' }), WebPushError, 'ERR_INVALID_CA', /\bca\b/)
+  await expectError(assert, () => send('x', { proxy: 'ftp://user:secret@proxy.example' }), WebPushError, 'ERR_INVALID_PROXY', /^proxy "ftp:\/\/proxy\.example\/" must be/)
   assert.equal(send('x', { TTL: '120' }).headers.TTL, 120)
   assert.equal(send('x', { timeout: 5 }).timeout, 5)
 })

@@ -25,6 +25,37 @@ pub struct ClientOptions {
   pub ca_pem: Option<String>,
 }
 
+impl ClientOptions {
+  /// Checks the settings without building a client (what `generateRequestDetails` needs).
+  pub fn validate(&self) -> Result<()> {
+    if let Some(pem) = &self.ca_pem {
+      certificates(pem.as_bytes(), "the ca option")?;
+    }
+    self.proxy().map(drop)
+  }
+
+  /// The proxy, validated: an http(s) URL with a host.
+  fn proxy(&self) -> Result<Option<reqwest::Proxy>> {
+    let Some(proxy) = &self.proxy else { return Ok(None) };
+    let parsed = url::Url::parse(proxy).map_err(|e| Error::InvalidProxy {
+      reason: format!("value is not a URL ({e})"),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+      return Err(Error::InvalidProxy {
+        reason: format!(
+          "{} must be an http:// or https:// URL with a host",
+          redacted(proxy)
+        ),
+      });
+    }
+    reqwest::Proxy::all(parsed.as_str())
+      .map(Some)
+      .map_err(|e| Error::InvalidProxy {
+        reason: format!("is not usable ({e})"),
+      })
+  }
+}
+
 /// The push service's answer.
 #[derive(Debug, Clone)]
 pub struct PushResponse {
@@ -114,21 +145,7 @@ impl HttpClient {
     if !roots.is_empty() {
       builder = builder.tls_certs_merge(roots);
     }
-    if let Some(proxy) = &options.proxy {
-      let parsed = url::Url::parse(proxy).map_err(|e| Error::InvalidProxy {
-        reason: format!("value is not a URL ({e})"),
-      })?;
-      if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(Error::InvalidProxy {
-          reason: format!(
-            "{} must be an http:// or https:// URL with a host",
-            redacted(proxy)
-          ),
-        });
-      }
-      let proxy = reqwest::Proxy::all(parsed.as_str()).map_err(|e| Error::InvalidProxy {
-        reason: format!("is not usable ({e})"),
-      })?;
+    if let Some(proxy) = options.proxy()? {
       builder = builder.proxy(proxy);
     }
     let client = builder.build().map_err(|e| Error::Network {

@@ -153,7 +153,9 @@ pub struct BuiltRequest {
 /// Builds (and encrypts) a push request without sending it.
 #[napi]
 pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest> {
-  let built = prepare(input)?.build()?;
+  let prepared = prepare(input)?;
+  prepared.client.validate()?;
+  let built = prepared.build()?;
   Ok(BuiltRequest {
     endpoint: built.endpoint.to_string(),
     headers: built.headers.into_iter().map(|(n, v)| vec![n, v]).collect(),

@@ -333,6 +333,11 @@ impl PushService {
 
   /// Creates a subscription, optionally bound to an `applicationServerKey` (VAPID public key).
   pub fn subscribe(&self, application_server_key: Option<&str>) -> Result<CreatedSubscription> {
+    if *self.shutdown.borrow() {
+      return Err(Error::PushService {
+        reason: "is closed; start a new one to subscribe".into(),
+      });
+    }
     let application_server_key = application_server_key
       .map(|key| PublicKey::from_base64(key, KeyRole::Vapid))
       .transpose()?;
