@@ -212,12 +212,7 @@ impl WebPushClient {
     let mut options = self.config.defaults.clone();
     let o = &target.options;
     if let Some(ttl) = o.ttl {
-      if !(ttl.is_finite() && ttl >= 0.0 && ttl.fract() == 0.0) {
-        return Err(Error::InvalidTtl {
-          reason: format!("is {ttl}"),
-        });
-      }
-      options.ttl = ttl as u64;
+      options.ttl = request::parse_ttl(ttl)?;
     }
     if let Some(urgency) = &o.urgency {
       options.urgency = urgency.parse::<Urgency>()?;

@@ -62,6 +62,19 @@ impl FromStr for Urgency {
   }
 }
 
+/// A `TTL` from a JS number: a non-negative integer of seconds (at most 2^53 - 1).
+pub fn parse_ttl(ttl: f64) -> Result<u64> {
+  match ttl {
+    t if t.is_finite() && t >= 0.0 && t.fract() == 0.0 && t <= 9_007_199_254_740_991.0 => Ok(t as u64),
+    t if t.is_nan() => Err(Error::InvalidTtl {
+      reason: "is not a number".into(),
+    }),
+    t => Err(Error::InvalidTtl {
+      reason: format!("is {t}"),
+    }),
+  }
+}
+
 /// Checks an RFC 8030 §5.4 topic: 1–32 characters of the base64url alphabet.
 pub fn validate_topic(topic: &str) -> Result<()> {
   if let Some(bad) = topic
@@ -214,6 +227,18 @@ pub struct VapidDetails {
 }
 
 impl VapidDetails {
+  /// VAPID details from optional parts: all three or none (none means no VAPID).
+  pub fn from_parts(
+    subject: Option<&str>,
+    public_key: Option<&str>,
+    private_key: Option<&str>,
+  ) -> Result<Option<Self>> {
+    match (subject, public_key, private_key) {
+      (Some(subject), Some(public), Some(private)) => Self::new(subject, public, private).map(Some),
+      _ => Ok(None),
+    }
+  }
+
   /// Validates the subject and imports (or reuses) the key pair.
   pub fn new(subject: &str, public_key: &str, private_key: &str) -> Result<Self> {
     vapid::validate_subject(subject)?;

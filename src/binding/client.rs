@@ -166,22 +166,14 @@ fn millis(value: Option<f64>, field: &'static str) -> Result<Option<Duration>> {
 }
 
 fn config_of(input: ClientInput) -> Result<ClientConfig> {
-  let vapid = match (
-    &input.vapid_subject,
-    &input.vapid_public_key,
-    &input.vapid_private_key,
-  ) {
-    (Some(subject), Some(public), Some(private)) => Some(VapidDetails::new(subject, public, private)?),
-    _ => None,
-  };
+  let vapid = VapidDetails::from_parts(
+    input.vapid_subject.as_deref(),
+    input.vapid_public_key.as_deref(),
+    input.vapid_private_key.as_deref(),
+  )?;
   let mut config = ClientConfig::new(vapid);
   if let Some(ttl) = input.ttl {
-    if !(ttl.is_finite() && ttl >= 0.0 && ttl.fract() == 0.0) {
-      return Err(Error::InvalidTtl {
-        reason: format!("is {ttl}"),
-      });
-    }
-    config.defaults.ttl = ttl as u64;
+    config.defaults.ttl = crate::request::parse_ttl(ttl)?;
   }
   if let Some(urgency) = &input.urgency {
     config.defaults.urgency = urgency.parse()?;

@@ -69,29 +69,13 @@ impl Prepared {
   }
 }
 
-fn ttl_of(ttl: Option<f64>) -> Result<u64> {
-  match ttl {
-    None => Ok(request::DEFAULT_TTL),
-    Some(t) if t.is_finite() && t >= 0.0 && t.fract() == 0.0 && t <= 9_007_199_254_740_991.0 => Ok(t as u64),
-    Some(t) if t.is_nan() => Err(Error::InvalidTtl {
-      reason: "is not a number".into(),
-    }),
-    Some(t) => Err(Error::InvalidTtl {
-      reason: format!("is {t}"),
-    }),
-  }
-}
-
 fn prepare(input: RequestInput) -> Result<Prepared> {
   let subscription = Subscription::parse(&input.endpoint, input.p256dh.as_deref(), input.auth.as_deref())?;
-  let vapid = match (
-    &input.vapid_subject,
-    &input.vapid_public_key,
-    &input.vapid_private_key,
-  ) {
-    (Some(subject), Some(public), Some(private)) => Some(VapidDetails::new(subject, public, private)?),
-    _ => None,
-  };
+  let vapid = VapidDetails::from_parts(
+    input.vapid_subject.as_deref(),
+    input.vapid_public_key.as_deref(),
+    input.vapid_private_key.as_deref(),
+  )?;
   let mut extra_headers = Vec::new();
   for pair in input.headers.unwrap_or_default() {
     match <[String; 2]>::try_from(pair) {
@@ -105,7 +89,11 @@ fn prepare(input: RequestInput) -> Result<Prepared> {
     }
   }
   let options = RequestOptions {
-    ttl: ttl_of(input.ttl)?,
+    ttl: input
+      .ttl
+      .map(request::parse_ttl)
+      .transpose()?
+      .unwrap_or(request::DEFAULT_TTL),
     urgency: input
       .urgency
       .as_deref()
