@@ -104,9 +104,9 @@ function aesgcmWith(overrides, mutateBody = (b) => b) {
   return decrypt(mutateBody(body), receiver, merged)
 }
 
-// Set up in `before`: a closed loopback port, the local push service, a client.
-let dead // http://127.0.0.1:<closed port>/push/dead
-let deadProxy // http://127.0.0.1:<closed port>: the safety net for non-loopback endpoints
+// Set up in `before`: a loopback port that resets connections, the local push service, a client.
+let dead // http://127.0.0.1:<port that resets connections>/push/dead
+let deadProxy // the same port: the safety net for non-loopback endpoints
 let service
 let serviceSub // accepts messages
 let faultSub // only for failNext rows
@@ -114,13 +114,15 @@ let stallSub // only for the timeout rows
 let push // sends to loopback endpoints
 let guarded // sends through deadProxy: for non-loopback endpoints
 let closedPush
+let resetter // holds the "dead" port for the whole run and resets every connection to it
 const policy = {} // WebPush clients with an endpointPolicy
 
 before(async () => {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
+  // A port we keep (so no parallel test file can take it) where every connection is reset:
+  // requests there always fail fast with ERR_NETWORK.
+  resetter = net.createServer((socket) => socket.resetAndDestroy())
+  await new Promise((resolve) => resetter.listen(0, '127.0.0.1', resolve))
+  const { port } = resetter.address()
   dead = `http://127.0.0.1:${port}/push/dead`
   deadProxy = `http://127.0.0.1:${port}`
   service = await startPushService()
@@ -141,6 +143,7 @@ before(async () => {
 after(async () => {
   for (const client of [push, guarded, ...Object.values(policy)]) await client?.close()
   await service?.close()
+  await new Promise((resolve) => resetter.close(resolve))
 })
 
 /** Arms a never-answering fault for the next request to `stallSub`, and returns it. */
@@ -316,7 +319,7 @@ const cases = [
   ['sendNotification: vapidDetails zero privateKey', () => send(deadSub(), 'x', withVapid({ privateKey: ZERO_KEY })), W, 'ERR_INVALID_VAPID_PRIVATE_KEY', /VAPID privateKey/],
   ['sendNotification: agent', () => send(deadSub(), 'x', { agent: {} }), W, 'ERR_UNSUPPORTED_OPTION', /options\.agent/],
   ['sendNotification: timeout a string', () => send(deadSub(), 'x', { timeout: '10' }), T, 'ERR_INVALID_ARG_TYPE', /options\.timeout/],
-  ['sendNotification: closed loopback port fails fast', () => send(deadSub(), 'x', { timeout: 5000 }), W, 'ERR_NETWORK', /request to the push service failed/],
+  ['sendNotification: a reset connection fails fast', () => send(deadSub(), 'x', { timeout: 5000 }), W, 'ERR_NETWORK', /request to the push service failed/],
   ['sendNotification: timeout 200 ms on a stalled service', () => send(stalled(), 'x', { timeout: 200 }), W, 'ERR_TIMEOUT', /push service did not answer within the timeout of 200 ms/],
 
   // new WebPush(options)

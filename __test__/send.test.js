@@ -144,11 +144,12 @@ test('sendNotification rejects (never throws) on bad input, with the endpoint on
   let promise
   assert.doesNotThrow(() => { promise = webpush.sendNotification({ endpoint: 'http://push.example.com/x' }) })
   await expectError(assert, () => promise, WebPushError, 'ERR_INVALID_ENDPOINT', /https/)
-  const closed = net.createServer()
-  await new Promise((r) => closed.listen(0, '127.0.0.1', r))
-  const { port } = closed.address()
-  await new Promise((r) => closed.close(r))
+  // A port we keep, resetting every connection (a closed port could be reused by a parallel test).
+  const resetter = net.createServer((socket) => socket.resetAndDestroy())
+  await new Promise((r) => resetter.listen(0, '127.0.0.1', r))
+  const { port } = resetter.address()
   const err = await expectError(assert, () => webpush.sendNotification({ endpoint: `http://127.0.0.1:${port}/x` }), WebPushError, 'ERR_NETWORK', /push service/)
+  await new Promise((r) => resetter.close(r))
   assert.equal(err.endpoint, `http://127.0.0.1:${port}/x`)
 })
 

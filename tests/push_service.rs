@@ -243,10 +243,15 @@ async fn a_stalled_server_times_out() {
 }
 
 #[tokio::test]
-async fn connection_refused_is_a_network_error() {
-  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+async fn a_dropped_connection_is_a_network_error() {
+  // A port we keep (a freed one could be taken by a parallel test) that hangs up at once.
+  let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
   let port = listener.local_addr().unwrap().port();
-  drop(listener);
+  let hang_up = tokio::spawn(async move {
+    while let Ok((stream, _)) = listener.accept().await {
+      drop(stream);
+    }
+  });
   let sub = Subscription::parse(&format!("http://127.0.0.1:{port}/push/x"), None, None).unwrap();
   let req = request::build(&sub, None, &RequestOptions::default(), 0).unwrap();
   let err = HttpClient::new(&ClientOptions::default())
@@ -255,4 +260,5 @@ async fn connection_refused_is_a_network_error() {
     .await
     .unwrap_err();
   assert_eq!(err.code(), "ERR_NETWORK");
+  hang_up.abort();
 }
