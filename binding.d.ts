@@ -19,6 +19,8 @@ export declare class NativeBatch {
   pushJson(rows: string, payloads: Array<Buffer>): Promise<void>
   /** Current counters. */
   progress(): ProgressOutput
+  /** The outcomes recorded since the last call (every kind), when the batch streams them. */
+  takeOutcomes(): Array<OutcomeOutput>
   /** Stops starting new sends. */
   abort(): void
   /** Waits for every outcome and returns the report. */
@@ -34,8 +36,11 @@ export declare class NativeClient {
    * outcome (never rejects for HTTP errors).
    */
   send(row: string, payload?: Buffer | undefined | null): Promise<OutcomeOutput>
-  /** Starts a batch; `payload` is shared by every target without its own. */
-  startBatch(payload?: Buffer | undefined | null): Promise<NativeBatch>
+  /**
+   * Starts a batch; `payload` is shared by every target without its own. With
+   * `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
+   */
+  startBatch(payload?: Buffer | undefined | null, streamOutcomes?: boolean | undefined | null): Promise<NativeBatch>
 }
 
 /** A running local push service. */
@@ -61,6 +66,12 @@ export declare class PushServiceHandle {
   /** Stops the service and closes its connections. */
   close(): void
 }
+
+/**
+ * The warning for a VAPID subject that Apple's push service refuses (localhost or a reserved
+ * name) though FCM and Mozilla accept it; `null` for a usable subject.
+ */
+export declare function appleSubjectWarning(subject: string): string | null
 
 /** Builds (and encrypts) a push request without sending it. */
 export declare function buildRequest(input: RequestInput): BuiltRequest
@@ -101,8 +112,10 @@ export interface ClientInput {
   proxy?: string
   /** Extra CA certificates (PEM). */
   ca?: string
-  /** `https` (default) or `push-services` (a JS function policy is applied by index.js). */
+  /** `https` (default) or `push-services`. */
   endpointPolicy?: string
+  /** True when the caller's own policy function (applied by lib/client.js) decides instead. */
+  customEndpointPolicy?: boolean
 }
 
 /** Decrypts a push message body with a subscription's private key and auth secret. */
@@ -153,6 +166,11 @@ export interface FaultInput {
   reset?: boolean
   /** Answer normally after this many milliseconds. */
   delayMs?: number
+  /**
+   * A failure by meaning (`gone`, `throttled`, `too-large`, `bad-jwt`, `key-mismatch`,
+   * `unavailable`), answered the way the service's profile answers it.
+   */
+  kind?: string
 }
 
 /** Creates subscription keys as a browser would (P-256 pair + 16 random bytes). */
@@ -193,6 +211,10 @@ export interface OutcomeOutput {
   message?: string
   /** Last response body. */
   body?: string
+  /** The push service's own reason for its answer. */
+  reason?: string
+  /** Mozilla autopush's `errno`. */
+  errno?: number
   /** Response headers (single sends only). */
   headers?: Record<string, string>
 }
@@ -279,6 +301,12 @@ export interface SendResult {
   body: string
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
+  /** For an error answer: the push service's own reason, when it gave one. */
+  reason?: string
+  /** For an error answer: Mozilla autopush's `errno`. */
+  errno?: number
+  /** For an error answer: what it means (status, reason, and for a VAPID key mismatch, what to do). */
+  message?: string
 }
 
 /** A message the service accepted and decrypted. */
@@ -340,7 +368,7 @@ export interface ServiceVapid {
 }
 
 /** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
-export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null, sink?: boolean | undefined | null, http2?: boolean | undefined | null): Promise<PushServiceHandle>
+export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null, sink?: boolean | undefined | null, http2?: boolean | undefined | null, profile?: string | undefined | null): Promise<PushServiceHandle>
 
 /** The keys a browser creates for a push subscription. */
 export interface SubscriptionKeyMaterial {

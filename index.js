@@ -9,6 +9,7 @@ const { requireString, optionalString, requirePayload, describe } = require('./l
 const { typeError } = require('./lib/errors.js')
 const { requestInput } = require('./lib/request-input.js')
 const { WebPush } = require('./lib/client.js')
+const { warnAboutSubject } = require('./lib/warnings.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
 const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
@@ -25,6 +26,7 @@ function setVapidDetails(subject, publicKey, privateKey) {
   requireString(privateKey, 'privateKey')
   callSync(binding.validateVapidDetails, subject, publicKey, privateKey)
   state.vapidDetails = { subject, publicKey, privateKey }
+  warnAboutSubject(subject)
 }
 
 function setGCMAPIKey(apiKey) {
@@ -120,9 +122,13 @@ function sendNotification(subscription, payload, options) {
     return Promise.reject(err)
   }
   return callAsync(binding.sendRequest, input).then(
-    ({ statusCode, headers, body }) => {
+    ({ statusCode, headers, body, reason, errno, message }) => {
       if (statusCode < 200 || statusCode > 299) {
-        throw new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
+        const err = new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
+        err.detail = message
+        if (reason) err.reason = reason
+        if (errno !== undefined && errno !== null) err.errno = errno
+        throw err
       }
       return { statusCode, body, headers }
     },

@@ -23,6 +23,7 @@ pub mod error;
 pub mod fanout;
 pub mod fast_p256;
 pub mod keys;
+pub mod push_services;
 pub mod request;
 pub mod retry;
 pub mod send;

@@ -13,6 +13,7 @@ use url::{Host, Url};
 use crate::ece::{self, ContentEncoding};
 use crate::error::{Error, Result};
 use crate::keys::{AuthSecret, KeyRole, PublicKey};
+use crate::push_services;
 use crate::vapid::{self, VapidKey};
 
 /// Default `TTL`: four weeks, as web-push.
@@ -102,6 +103,11 @@ pub fn parse_endpoint(endpoint: &str) -> Result<Url> {
     return Err(invalid("is empty".into()));
   }
   let url = Url::parse(endpoint).map_err(|e| invalid(format!("is not a valid URL ({e})")))?;
+  if !url.username().is_empty() || url.password().is_some() {
+    return Err(invalid(
+      "contains credentials (user:password@ before the host); push endpoints never do".into(),
+    ));
+  }
   match url.scheme() {
     "https" if url.host().is_some() => Ok(url),
     "http" if url.host().is_some_and(|host| is_loopback(&host)) => Ok(url),
@@ -126,43 +132,57 @@ fn is_loopback(host: &Host<&str>) -> bool {
 /// through user-submitted subscriptions (an attacker posts `{"endpoint": "https://internal/…"}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EndpointPolicy {
-  /// Any `https:` endpoint (and `http:` to loopback). The default.
+  /// Any `https:` endpoint (and `http:` to loopback), except IP literals in internal ranges
+  /// ([`push_services::is_internal`]: private, link-local, unique-local, CGNAT, metadata):
+  /// no browser's push service uses one. The default.
   #[default]
   Https,
-  /// Only the browsers' push services: FCM (`fcm.googleapis.com`), Mozilla
-  /// (`*.push.services.mozilla.com`), Apple (`*.push.apple.com`), Windows (`*.notify.windows.com`).
+  /// Only the browsers' push services (the hosts of [`crate::push_services`]): FCM, Mozilla,
+  /// Apple, Windows.
   PushServices,
+  /// The caller's own policy (a JS function) already decided.
+  Custom,
 }
 
-/// Hosts of the browsers' push services: exact names and `.suffix` domains.
-const PUSH_SERVICE_HOSTS: &[&str] = &[
-  "fcm.googleapis.com",
-  ".push.services.mozilla.com",
-  ".push.apple.com",
-  ".notify.windows.com",
-];
+/// Why the default policy refuses an internal IP literal, and how to allow one.
+const INTERNAL_IP_RULE: &str = "an IP literal in a private, link-local, unique-local, CGNAT or metadata range (no push service uses one); to send there anyway, pass a custom endpointPolicy function";
+const PUSH_SERVICES_RULE: &str =
+  "push-services allows FCM, Mozilla, Apple and Windows push service hosts only";
 
 impl EndpointPolicy {
   /// Checks an already parsed endpoint.
   pub fn check(self, endpoint: &Url) -> Result<()> {
+    let host = || endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
     match self {
-      EndpointPolicy::Https => Ok(()),
+      EndpointPolicy::Custom => Ok(()),
+      EndpointPolicy::Https => {
+        let ip = match endpoint.host() {
+          Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+          Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+          _ => None,
+        };
+        match ip {
+          Some(ip) if push_services::is_internal(ip) => Err(Error::EndpointNotAllowed {
+            host: host(),
+            rule: INTERNAL_IP_RULE,
+          }),
+          _ => Ok(()),
+        }
+      }
       EndpointPolicy::PushServices => {
-        let host = endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
         let known = endpoint.scheme() == "https"
           && endpoint.port().is_none()
-          && PUSH_SERVICE_HOSTS
-            .iter()
-            .any(|known| match known.strip_prefix('.') {
-              Some(domain) => host
-                .strip_suffix(domain)
-                .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
-              None => host == *known,
-            });
+          && endpoint
+            .host_str()
+            .and_then(push_services::service_of_host)
+            .is_some();
         if known {
           Ok(())
         } else {
-          Err(Error::EndpointNotAllowed { host })
+          Err(Error::EndpointNotAllowed {
+            host: host(),
+            rule: PUSH_SERVICES_RULE,
+          })
         }
       }
     }
@@ -349,6 +369,11 @@ pub fn build(
   if let Some(topic) = &options.topic {
     validate_topic(topic)?;
   }
+  push_services::check_request(
+    push_services::identify(&subscription.endpoint),
+    options.vapid.as_ref().map(|v| v.subject.as_str()),
+    options.topic.as_deref(),
+  )?;
   let mut headers = Headers(vec![("TTL".to_owned(), options.ttl.to_string())]);
   for (name, value) in &options.extra_headers {
     validate_header(name, value)?;
@@ -640,6 +665,23 @@ mod tests {
     assert!(EndpointPolicy::Https
       .check(&parse_endpoint("https://anything.example/x").unwrap())
       .is_ok());
+    let internal = parse_endpoint("https://10.0.0.5/x").unwrap();
+    let refused = EndpointPolicy::Https.check(&internal).unwrap_err();
+    assert_eq!(refused.code(), "ERR_ENDPOINT_NOT_ALLOWED");
+    assert!(refused.to_string().contains("custom endpointPolicy"), "{refused}");
+    assert!(
+      EndpointPolicy::Custom.check(&internal).is_ok(),
+      "the caller's policy decides"
+    );
+    assert!(EndpointPolicy::Https
+      .check(&parse_endpoint("http://127.0.0.1:9/x").unwrap())
+      .is_ok());
+    assert_eq!(
+      parse_endpoint("https://u:p@fcm.googleapis.com/x")
+        .unwrap_err()
+        .code(),
+      "ERR_INVALID_ENDPOINT"
+    );
     assert_eq!(
       "open".parse::<EndpointPolicy>().unwrap_err().code(),
       "ERR_INVALID_OPTION"

@@ -140,3 +140,14 @@ pub fn validate_vapid_details(subject: String, public_key: String, private_key: 
   vapid::cached_key(&public_key, &private_key)?;
   Ok(())
 }
+
+/// The warning for a VAPID subject that Apple's push service refuses (localhost or a reserved
+/// name) though FCM and Mozilla accept it; `null` for a usable subject.
+#[napi]
+pub fn apple_subject_warning(subject: String) -> Option<String> {
+  crate::push_services::apple_subject_problem(&subject).map(|problem| {
+    format!(
+      "VAPID subject {problem}. Sends to Apple endpoints will be refused locally with ERR_INVALID_SUBJECT."
+    )
+  })
+}

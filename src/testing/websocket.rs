@@ -191,7 +191,7 @@ fn handle(
         }
       };
       let id = random_hex(16);
-      let endpoint = format!("{}/push/{id}", shared.origin());
+      let endpoint = shared.endpoint_of(&id);
       let holder = Holder::Browser {
         uaid,
         channel_id: channel_id.clone(),
