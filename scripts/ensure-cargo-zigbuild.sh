@@ -5,7 +5,7 @@
 set -e
 ZIGBUILD_VERSION=${ZIGBUILD_VERSION:-0.24.1}
 
-if ! cargo zigbuild --version >/dev/null 2>&1; then
+if ! cargo-zigbuild --version >/dev/null 2>&1; then
   echo "Installing cargo-zigbuild $ZIGBUILD_VERSION (crates.io)…" >&2
   cargo install --locked --version "$ZIGBUILD_VERSION" cargo-zigbuild >&2
 fi
