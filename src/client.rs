@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::ece::ContentEncoding;
+use crate::endpoint_policy::EndpointPolicy;
 use crate::error::{Error, Result};
 use crate::push_services::{self, Meaning, Service};
-use crate::request::{self, EndpointPolicy, RequestOptions, Subscription, Urgency, VapidDetails};
+use crate::request::{self, RequestOptions, Urgency, VapidDetails};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::send::{ClientOptions, HttpClient, PushResponse, DEFAULT_TIMEOUT};
-use crate::vapid;
+use crate::subscription::Subscription;
 
 /// Default number of requests in flight per client.
 pub const DEFAULT_CONCURRENCY: usize = 100;
@@ -267,7 +268,7 @@ impl WebPushClient {
         &subscription,
         target.payload.as_deref(),
         &options,
-        vapid::now_secs(),
+        crate::clock::now_secs(),
       )?;
       Ok((request, options.ttl))
     });

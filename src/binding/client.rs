@@ -207,7 +207,7 @@ fn config_of(input: ClientInput) -> Result<ClientConfig> {
     config.endpoint_policy = policy.parse()?;
   }
   if input.custom_endpoint_policy == Some(true) {
-    config.endpoint_policy = crate::request::EndpointPolicy::Custom;
+    config.endpoint_policy = crate::endpoint_policy::EndpointPolicy::Custom;
   }
   Ok(config)
 }

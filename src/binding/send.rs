@@ -8,11 +8,12 @@ use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
 use crate::client::answer_message;
+use crate::endpoint_policy::EndpointPolicy;
 use crate::error::{Error, Result};
 use crate::push_services;
-use crate::request::{self, EndpointPolicy, RequestOptions, Subscription, VapidDetails};
+use crate::request::{self, RequestOptions, VapidDetails};
 use crate::send::{ClientOptions, HttpClient};
-use crate::vapid;
+use crate::subscription::Subscription;
 
 /// One push request, normalized by `index.js`.
 #[napi(object, object_to_js = false)]
@@ -66,7 +67,7 @@ impl Prepared {
       &self.subscription,
       self.payload.as_deref(),
       &self.options,
-      vapid::now_secs(),
+      crate::clock::now_secs(),
     )
   }
 }

@@ -39,7 +39,7 @@ impl Task for VapidHeadersTask {
       Some(value) => value.parse()?,
       None => ContentEncoding::Aes128Gcm,
     };
-    let now = vapid::now_secs();
+    let now = crate::clock::now_secs();
     let expires_at = match self.expiration {
       None => now + vapid::DEFAULT_EXPIRATION_SECS,
       Some(exp) if exp.fract() != 0.0 || !exp.is_finite() || exp < 0.0 => {

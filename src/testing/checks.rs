@@ -68,8 +68,8 @@ pub struct SubscriptionView<'a> {
   pub application_server_key: Option<&'a PublicKey>,
 }
 
+use crate::headers::find_header as header;
 use crate::push_services::{self, Service};
-use crate::request::find_header as header;
 
 /// Checks one POST to a known, unexpired subscription.
 pub fn check(

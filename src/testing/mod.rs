@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::base64url;
+use crate::crypto::fill_random;
 use crate::ece::{ContentEncoding, ReceiverKeys};
 use crate::error::{Error, Result};
-use crate::fast_p256::fill_random;
 use crate::keys::{AuthSecret, KeyPair, KeyRole, PublicKey};
 use crate::push_services::{FailureKind, Service};
 
@@ -212,7 +212,7 @@ impl Shared {
       &self.origin,
       &headers,
       body,
-      crate::vapid::now_secs(),
+      crate::clock::now_secs(),
       self.profile,
     )?;
     let browser = match &subscription.holder {

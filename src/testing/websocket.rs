@@ -26,8 +26,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::{Holder, Shared, State, SubscriptionState};
 use crate::base64url;
+use crate::crypto::fill_random;
 use crate::ece::ContentEncoding;
-use crate::fast_p256::fill_random;
 use crate::keys::{KeyRole, PublicKey};
 
 /// The subprotocol Firefox asks for.
