@@ -13,6 +13,7 @@ const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
 const { QUEUE_NAME, keys, pauseKey, signalChannel, encodeOutcome } = require('./store.js')
 const { sendRound } = require('./send-round.js')
+const { rowsOf } = require('./chunk.js')
 
 const WORKER_KEYS = ['vapid', 'concurrency', 'chunksAtOnce', 'onGone', 'retry', 'lockDurationMs', 'stalledIntervalMs',
   'timeoutMs', 'proxy', 'ca', 'endpointPolicy']
@@ -48,11 +49,11 @@ function workerSettings(options) {
       maxDelayMs = options.retry.maxDelayMs
     }
   }
-  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 100)
+  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 50)
   const lockDurationMs = integer(options.lockDurationMs, 'options.lockDurationMs', 500, 3600000, 30000)
   return {
     concurrency,
-    chunksAtOnce: integer(options.chunksAtOnce, 'options.chunksAtOnce', 1, 100, 2),
+    chunksAtOnce: integer(options.chunksAtOnce, 'options.chunksAtOnce', 1, 100, 4),
     attempts,
     maxDelayMs,
     lockDurationMs,
@@ -192,7 +193,8 @@ class CampaignWorker {
   }
 
   async #process(job) {
-    const { c: id, i: first, t: rows } = job.data
+    const { c: id, i: first } = job.data
+    const rows = rowsOf(job.data)
     const c = await this.#campaign(id)
     if (!c) return 'no campaign'
     const redis = this.#owner.redis
@@ -218,7 +220,9 @@ class CampaignWorker {
       const origins = [...new Set(pending.map((t) => t.origin))]
       const pauses = await redis.mget(...origins.map((o) => pauseKey(this.#owner.prefix, o)))
       const pausedUntil = new Map(origins.map((o, i) => [o, Number(pauses[i] || 0)]))
-      const ready = pending.filter((t) => t.notBefore <= now && pausedUntil.get(t.origin) <= now)
+      // At most `concurrency` per round, and a round's outcomes are written before the next
+      // starts: a crash leaves at most `concurrency` sent-but-unrecorded targets per chunk.
+      const ready = pending.filter((t) => t.notBefore <= now && pausedUntil.get(t.origin) <= now).slice(0, this.#settings.concurrency)
       if (ready.length === 0) {
         const next = Math.min(...pending.map((t) => Math.max(t.notBefore, pausedUntil.get(t.origin))))
         await sleep(Math.max(10, Math.min(next - now, STATE_POLL_MS, ttl > 0 ? leftMs : Infinity)))
