@@ -279,7 +279,9 @@ class Campaigns {
   async #markChunk(id, data, kind) {
     const k = keys(this.prefix, id)
     const args = [Date.now()]
-    rowsOf(data).forEach((row, j) => args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]])))
+    rowsOf(data).forEach((row, j) => {
+      args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]]))
+    })
     await this.redis.wpRecord(k.meta, k.out, ...args)
   }
 

@@ -151,7 +151,7 @@ function createClient(options) {
 
 /** The report of a campaign from its meta hash, or `undefined` if there is no such campaign. */
 function reportFrom(id, m) {
-  if (!m || !m.state) return undefined
+  if (!m?.state) return undefined
   const n = (name) => Number(m[name] || 0)
   const total = m.total === undefined ? n('stored') : n('total')
   const report = { id, total, done: n('done') }
