@@ -140,7 +140,7 @@ class Campaigns {
     const k = keys(this.prefix, id)
     const optionsJson = JSON.stringify(options)
     const fp = crypto.createHash('sha256').update(payload ?? '').update('\0').update(optionsJson).update(`\0${chunkSize}`).digest('hex')
-    const [state, stored] = await this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize)
+    const [state, stored, , createdAt] = await this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize)
     if (state === 'mismatch') {
       throw invalid('ERR_CAMPAIGN_MISMATCH', `campaign '${id}' already exists with a different payload, options or chunk size; use a new id`)
     }
@@ -155,7 +155,7 @@ class Campaigns {
     let rows = new ChunkBuilder()
     let stopped = false
     const flush = async () => {
-      const job = { name: 'chunk', data: rows.data(id, chunk, chunk * chunkSize), opts: { jobId: `${id}.${chunk}` } }
+      const job = { name: 'chunk', data: rows.data(id, chunk, chunk * chunkSize, Number(createdAt)), opts: { jobId: `${id}.${chunk}` } }
       rows = new ChunkBuilder()
       await this.#queue.addBulk([job])
       chunk += 1

@@ -4,7 +4,7 @@
 // last '/' and the parts before it (https://fcm.googleapis.com/fcm/send/ and the like: one per
 // push service) are stored once per chunk.
 //
-//   { c: campaign id, k: chunk number, i: index of the first target,
+//   { c: campaign id, s: its createdAt, k: chunk number, i: index of the first target,
 //     e: [endpoint prefixes], t: [[prefix number, rest of endpoint, p256dh, auth, payload?, options?], …] }
 //
 // `payload` (base64; '' for none; a non-string marks an invalid one) and `options` are only
@@ -34,9 +34,9 @@ class ChunkBuilder {
     this.rows.push([n, endpoint.slice(cut), ...rest])
   }
 
-  /** The job data for chunk `k` of campaign `id` starting at target `first`. */
-  data(id, k, first) {
-    return { c: id, k, i: first, e: this.prefixes, t: this.rows }
+  /** The job data for chunk `k` of campaign `id` (created at `createdAt`) starting at target `first`. */
+  data(id, k, first, createdAt) {
+    return { c: id, s: createdAt, k, i: first, e: this.prefixes, t: this.rows }
   }
 }
 
