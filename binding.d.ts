@@ -345,8 +345,8 @@ export interface ServiceMessage {
   endpoint: string
   /** The decrypted payload (absent for a browser-held subscription: the browser decrypts). */
   payload?: Buffer
-  /** The message id (`version` in Firefox's protocol). */
-  version: string
+  /** The decrypted payload as UTF-8 text (lossy), when there is one. */
+  text?: string
   /** The browser's ack code (100 delivered, 101 decryption failed, 102 other). */
   ack?: number
   /** Request headers (lower-case names). */
@@ -416,12 +416,12 @@ export interface SubscriptionKeyMaterial {
  */
 export declare function validateVapidDetails(details: VapidInput): void
 
-/** The VAPID headers (`index.js` renames them to `Authorization` / `Crypto-Key`). */
+/** The VAPID headers, named as web-push's `getVapidHeaders` returns them. */
 export interface VapidHeaderValues {
   /** The `Authorization` header value. */
-  authorization: string
-  /** The `Crypto-Key` header value (aesgcm only). */
-  cryptoKey?: string
+  Authorization: string
+  /** The `Crypto-Key` header value (aesgcm only; absent otherwise). */
+  'Crypto-Key'?: string
 }
 
 /** VAPID details as JS gives them (`setVapidDetails`, `vapidDetails`, `vapid`). */

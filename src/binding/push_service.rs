@@ -41,8 +41,8 @@ pub struct ServiceMessage {
   pub endpoint: String,
   /// The decrypted payload (absent for a browser-held subscription: the browser decrypts).
   pub payload: Option<Buffer>,
-  /// The message id (`version` in Firefox's protocol).
-  pub version: String,
+  /// The decrypted payload as UTF-8 text (lossy), when there is one.
+  pub text: Option<String>,
   /// The browser's ack code (100 delivered, 101 decryption failed, 102 other).
   pub ack: Option<u32>,
   /// Request headers (lower-case names).
@@ -248,8 +248,11 @@ impl PushServiceHandle {
       .into_iter()
       .map(|m| ServiceMessage {
         endpoint: m.endpoint,
+        text: m
+          .payload
+          .as_deref()
+          .map(|p| String::from_utf8_lossy(p).into_owned()),
         payload: m.payload.map(Buffer::from),
-        version: m.version,
         ack: m.ack.map(u32::from),
         headers: m.headers.into_iter().collect(),
         ttl: m.ttl as f64,
