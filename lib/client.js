@@ -58,9 +58,6 @@ function endpointOf(item) {
   return typeof subscription?.endpoint === 'string' ? subscription.endpoint : ''
 }
 
-/** An outcome as the report shows it (the binding leaves out absent fields). */
-const outcome = ({ kind, headers, ...fields }) => fields
-
 function iteratorOf(targets) {
   if (targets !== null && typeof targets === 'object' && (typeof targets[Symbol.asyncIterator] === 'function' || typeof targets[Symbol.iterator] === 'function')) return targets
   throw typeError(`targets must be an array or an (async) iterable, got ${describe(targets)}`)
@@ -128,8 +125,6 @@ class WebPush {
     const shared = optionalPayload(payload)
     const batch = await callAsync(() => this.#native.startBatch(shared, onOutcome !== undefined))
 
-    // Targets refused here (wrong types, endpoint policy) never reach the core.
-    const local = []
     const onAbort = () => batch.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     if (signal?.aborted) onAbort()
@@ -137,25 +132,19 @@ class WebPush {
     // onOutcome calls run one after another; sendMany resolves after the last one settled.
     let delivering = Promise.resolve()
     let outcomeError
-    let localStreamed = 0
     const deliver = () => {
-      if (!onOutcome) return
-      const list = batch.takeOutcomes().map(({ headers, ...o }) => o)
-      while (localStreamed < local.length) list.push({ kind: 'rejected', ...local[localStreamed++] })
+      const list = onOutcome ? batch.takeOutcomes() : []
       if (list.length === 0) return
       delivering = delivering.then(() => onOutcome(list)).catch((err) => {
         if (outcomeError === undefined) outcomeError = err
         batch.abort()
       })
     }
-
     let lastReported = -1
     const report = () => {
-      const p = batch.progress()
-      const done = p.done + local.length
-      if (done === lastReported) return
+      const { done, sent, gone, rejected, failed } = batch.progress()
+      if (done !== lastReported) onProgress({ done, total, sent, gone, rejected, failed })
       lastReported = done
-      onProgress({ done, total, sent: p.sent, gone: p.gone, rejected: p.rejected + local.length, failed: p.failed })
     }
     const tick = () => {
       deliver()
@@ -180,7 +169,8 @@ class WebPush {
           checkPolicy(this.#policy, target[1])
           rows.push(target)
         } catch (err) {
-          local.push({ endpoint: endpointOf(item), index: at, attempts: 0, code: err.code, message: err.message })
+          // Refused here (JS types, the endpoint policy): never sent, but it has its outcome.
+          batch.refuse(at, endpointOf(item), err.code, err.message)
           return
         }
         if (rows.length === CHUNK) await flush()
@@ -196,16 +186,7 @@ class WebPush {
       deliver()
       await delivering
       if (outcomeError !== undefined) throw outcomeError
-      const rejected = result.rejected.map(outcome).concat(local)
-      rejected.sort((a, b) => a.index - b.index)
-      return {
-        total: result.total + local.length,
-        sent: result.sent,
-        gone: result.gone.map(outcome),
-        rejected,
-        failed: result.failed.map(outcome),
-        durationMs: result.durationMs,
-      }
+      return result
     } finally {
       if (timer) clearInterval(timer)
       signal?.removeEventListener('abort', onAbort)
