@@ -5,7 +5,7 @@
 // Rust; this file checks JS types, streams targets in chunks of batch rows, and reports.
 
 const binding = require('./native.js')
-const { WebPushError, callAsync, callSync, invalid, typeError } = require('./errors.js')
+const { answerError, callAsync, callSync, invalid, typeError } = require('./errors.js')
 const { checkOptions, describe, headerPairs, notValid, optionalPayload, requirePayload, requireString, subscriptionParts } = require('./args.js')
 const { warnAboutSubject } = require('./warnings.js')
 
@@ -108,11 +108,7 @@ class WebPush {
     checkPolicy(this.#policy, target[1])
     const o = await callAsync(() => this.#native.send(JSON.stringify([target]), payloads[0]))
     if (o.kind === 'sent') return { statusCode: o.statusCode, body: o.body ?? '', headers: o.headers ?? {} }
-    const message = o.statusCode ? 'Received unexpected response code' : o.message
-    const err = new WebPushError(message, o.statusCode ?? undefined, o.headers ?? undefined, o.body ?? undefined, target[1], o.code)
-    Object.assign(err, { attempts: o.attempts, outcome: o.kind }, o.statusCode ? { detail: o.message } : {})
-    for (const key of ['reason', 'errno', 'retryAfterMs']) if (o[key] !== undefined && o[key] !== null && o[key] !== '') err[key] = o[key]
-    throw err
+    throw Object.assign(answerError(o, target[1]), { outcome: o.kind })
   }
 
   /** Sends to many targets; every target gets exactly one outcome. See index.d.ts. */
