@@ -195,6 +195,24 @@ test('Retry-After from one origin pauses that origin for every worker; other ori
   }
 })
 
+test('a worker closing while its chunks wait for a long Retry-After returns at once; another finishes', LIMIT, async () => {
+  const campaigns = scoped('close')
+  const subs429 = await Promise.all(Array.from({ length: 4 }, () => service.subscribe()))
+  for (const s of subs429) service.failNext(s, { status: 429, retryAfter: 6 })
+  const before = accepted()
+  await campaigns.start({ id: 'long-pause', payload: 'x', targets: Array.from({ length: 200 }, (_, i) => subs429[i % 4]), chunkSize: 50 })
+  const first = campaigns.worker({ vapid, concurrency: 10 })
+  const pauseKey = `qt-close:pause:${service.origin}`
+  await until(() => campaigns.redis.get(pauseKey), 10)
+  await first.close()
+  assert.ok((await campaigns.redis.pttl(pauseKey)) > 0, 'closed while the pause still runs: it did not wait it out')
+  const second = campaigns.worker({ vapid, concurrency: 10 })
+  const report = await campaigns.wait('long-pause')
+  await second.close()
+  assert.deepEqual([report.sent, report.done], [200, 200])
+  assert.equal(accepted() - before, 200)
+})
+
 test('Redis holds the payload once and never the VAPID private key', LIMIT, async () => {
   const campaigns = scoped('stored')
   const payload = 'p'.repeat(900)
