@@ -100,7 +100,7 @@ export declare class CampaignWorker {
   readonly maxInFlight: number
   /** Resolves once connected and taking chunks. */
   ready(): Promise<void>
-  /** Finishes the chunks it holds (in-flight sends and their outcomes), then stops. */
+  /** Lets in-flight rounds finish (sends and their outcomes), hands the rest of its chunks back to the queue, then stops. */
   close(): Promise<void>
 }
 

@@ -159,7 +159,7 @@ class CampaignWorker {
     await this.#worker.waitUntilReady()
   }
 
-  /** Finishes the chunks it holds (their in-flight sends and outcomes), then stops. */
+  /** Lets in-flight rounds finish and record; the rest of its chunks go back to the queue. */
   async close() {
     if (this.#closed) return
     this.#closed = true
