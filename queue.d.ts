@@ -52,6 +52,8 @@ export interface CampaignOutcome {
   statusCode?: number
   code?: string
   message?: string
+  /** The push service's own reason, when its answer carried one (as in `sendMany` outcomes). */
+  reason?: string
 }
 
 /** The state of a campaign. */

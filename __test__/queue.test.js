@@ -294,6 +294,14 @@ test('a redis:// URL works as the connection; bad targets inside the stream are 
   }
 })
 
+test('outcome records keep what a report needs (and the push service\'s reason)', LIMIT, () => {
+  const { encodeOutcome, decodeOutcome } = require('../lib/queue/store.js')
+  const rejected = { endpoint: 'https://web.push.apple.com/x', attempts: 1, statusCode: 403, code: 'ERR_UNEXPECTED_STATUS', message: 'push service answered 403', reason: 'BadJwtToken', body: 'not kept' }
+  assert.deepEqual(decodeOutcome('7', encodeOutcome('rejected', rejected)), { index: 7, kind: 'rejected', endpoint: rejected.endpoint, attempts: 1, statusCode: 403, code: 'ERR_UNEXPECTED_STATUS', message: 'push service answered 403', reason: 'BadJwtToken' })
+  assert.deepEqual(decodeOutcome('0', encodeOutcome('sent', { endpoint: 'https://e/1', attempts: 2, statusCode: 201, message: 'dropped' })), { index: 0, kind: 'sent', endpoint: 'https://e/1', attempts: 2, statusCode: 201 })
+  assert.deepEqual(decodeOutcome('3', encodeOutcome('gone', { endpoint: 'https://e/3', attempts: 1, statusCode: 410, reason: 'Unregistered' })), { index: 3, kind: 'gone', endpoint: 'https://e/3', attempts: 1, statusCode: 410, reason: 'Unregistered' })
+})
+
 test('require without bullmq: an error that says what to install', LIMIT, () => {
   const hide = "const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (name, ...rest) { if (name === 'bullmq') { const e = new Error(\"Cannot find module 'bullmq'\"); e.code = 'MODULE_NOT_FOUND'; throw e } return r.call(this, name, ...rest) };"
   const probe = "try { require('./queue.js') } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })) }"
