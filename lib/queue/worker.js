@@ -100,6 +100,7 @@ function itemOf(row, messageOptions) {
 
 class CampaignWorker {
   #owner
+  #onClosed
   #settings
   #push
   #worker
@@ -112,9 +113,10 @@ class CampaignWorker {
   #closed = false
 
   /** Use `campaigns.worker(options)`. */
-  constructor(owner, options) {
+  constructor(owner, options, onClosed) {
     this.#settings = workerSettings(options)
     this.#owner = owner
+    this.#onClosed = onClosed
     this.#push = new WebPush(this.#settings.client)
     const s = this.#settings
     this.#worker = new Worker(QUEUE_NAME, (job, token) => this.#process(job, token), {
@@ -167,7 +169,7 @@ class CampaignWorker {
     await this.#worker.close()
     await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
     await this.#push.close()
-    this.#owner._forget(this)
+    this.#onClosed(this)
   }
 
   /** The campaign's payload and options (cached; a campaign removed and started again is re-read). */
