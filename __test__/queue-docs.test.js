@@ -41,3 +41,10 @@ test('every error code of web-push-rs/queue is in the README table', () => {
   assert.ok(codes.size >= 8)
   for (const code of codes) assert.match(readme, new RegExp(`\\| \`${code}\` \\|`), `README lists ${code}`)
 })
+
+test('queue.d.ts type-checks under --strict (__test__/queue/types.ts)', () => {
+  const { execFileSync } = require('node:child_process')
+  const tsc = require.resolve('typescript/bin/tsc')
+  const flags = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--esModuleInterop']
+  execFileSync(process.execPath, [tsc, ...flags, path.join(__dirname, 'queue', 'types.ts')], { cwd: ROOT, stdio: 'pipe' })
+})
