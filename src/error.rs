@@ -76,6 +76,8 @@ pub enum Error {
   },
   /// The local test push service failed (bind, TLS setup).
   PushService { reason: String },
+  /// A declarative push message (or its notification) breaks a rule: `field` names the member.
+  InvalidNotification { field: String, rule: String },
 }
 
 impl Error {
@@ -110,6 +112,7 @@ impl Error {
       Error::EndpointNotAllowed { .. } => "ERR_ENDPOINT_NOT_ALLOWED",
       Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
       Error::PushService { .. } => "ERR_PUSH_SERVICE",
+      Error::InvalidNotification { .. } => "ERR_INVALID_NOTIFICATION",
     }
   }
 }
@@ -210,6 +213,7 @@ impl fmt::Display for Error {
       ),
       Error::InvalidOption { name, reason } => write!(f, "option {name} {reason}"),
       Error::PushService { reason } => write!(f, "local push service: {reason}"),
+      Error::InvalidNotification { field, rule } => write!(f, "{field} {rule}"),
     }
   }
 }
@@ -265,6 +269,13 @@ mod tests {
       (Error::Timeout { ms: 5 }, "timeout"),
       (Error::Network { reason: "r".into() }, "push service"),
       (Error::PushService { reason: "r".into() }, "push service"),
+      (
+        Error::InvalidNotification {
+          field: "notification.title".into(),
+          rule: "r".into(),
+        },
+        "notification.title",
+      ),
       (
         Error::InvalidOption {
           name: "timeoutMs",

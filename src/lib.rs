@@ -18,6 +18,7 @@
 
 pub mod base64url;
 pub mod client;
+pub mod declarative;
 pub mod ece;
 pub mod error;
 pub mod fanout;
@@ -27,6 +28,7 @@ pub mod request;
 pub mod retry;
 pub mod send;
 pub mod testing;
+pub mod tls;
 pub mod vapid;
 
 #[cfg(feature = "napi")]

@@ -7,6 +7,7 @@
 //! that into a `WebPushError` with `.code`.
 
 mod client;
+mod declarative;
 mod decrypt;
 mod encrypt;
 mod keys;

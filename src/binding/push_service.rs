@@ -57,6 +57,32 @@ pub struct ServiceMessage {
   pub vapid: Option<ServiceVapid>,
   /// `HTTP/1.1` or `HTTP/2`.
   pub http_version: String,
+  /// Set when the payload is meant as a declarative push message (a JSON object with `web_push`).
+  pub declarative: Option<ServiceDeclarative>,
+}
+
+/// A received declarative push message: normalized when valid, else why not.
+#[napi(object)]
+pub struct ServiceDeclarative {
+  /// The checked message (JSON text, members in spec order).
+  pub message: Option<String>,
+  /// Why it is not a valid declarative push message.
+  pub error: Option<String>,
+}
+
+/// Checks a payload with the same rules `declarativePayload` uses.
+fn declarative(payload: Option<&[u8]>) -> Option<ServiceDeclarative> {
+  let checked = crate::declarative::inspect(payload?)?;
+  Some(match checked {
+    Ok(message) => ServiceDeclarative {
+      message: Some(message),
+      error: None,
+    },
+    Err(e) => ServiceDeclarative {
+      message: None,
+      error: Some(e.to_string()),
+    },
+  })
 }
 
 /// A fault to inject, normalized by `testing.js`.
@@ -140,6 +166,7 @@ impl PushServiceHandle {
       .messages(endpoint.as_deref())
       .into_iter()
       .map(|m| ServiceMessage {
+        declarative: declarative(m.payload.as_deref()),
         endpoint: m.endpoint,
         payload: m.payload.map(Buffer::from),
         version: m.version,
