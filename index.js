@@ -9,6 +9,7 @@ const { requireString, optionalString, requirePayload, describe } = require('./l
 const { typeError } = require('./lib/errors.js')
 const { requestInput } = require('./lib/request-input.js')
 const { WebPush } = require('./lib/client.js')
+const { declarativePayload } = require('./lib/declarative.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
 const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
@@ -148,5 +149,6 @@ module.exports = {
   generateRequestDetails,
   sendNotification,
   WebPush,
+  declarativePayload,
 }
 module.exports.default = module.exports

@@ -69,6 +69,7 @@ class PushService {
       encoding: m.encoding ?? undefined,
       vapid: m.vapid ?? undefined,
       httpVersion: m.httpVersion,
+      declarative: m.declarative ? (m.declarative.error ?? JSON.parse(m.declarative.message)) : undefined,
     }))
   }
 
