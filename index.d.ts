@@ -295,6 +295,27 @@ export interface Outcome {
   body?: string
 }
 
+/** A final outcome as `onOutcome` receives it: every kind, `sent` included. */
+export interface StreamedOutcome extends Outcome {
+  /** The bucket this target landed in. */
+  kind: 'sent' | 'gone' | 'rejected' | 'failed'
+}
+
+/** Options of `WebPush.sendMany`. */
+export interface SendManyOptions {
+  /** Called with counters at most 10 times a second, and once at the end. */
+  onProgress?: (progress: BatchProgress) => void
+  /**
+   * Called with each final outcome soon after it happens (in arrays, about 10 times a second),
+   * so a caller can record progress durably. Calls run one after another; a returned promise
+   * is awaited, and `sendMany` resolves only after the last call settled. If it throws or
+   * rejects, the batch is aborted and `sendMany` rejects with that error.
+   */
+  onOutcome?: (outcomes: StreamedOutcome[]) => void | Promise<void>
+  /** Stops new sends; in-flight ones finish, the rest fail with `ERR_ABORTED`. */
+  signal?: AbortSignal
+}
+
 /** Counters passed to `onProgress` (at most 10 times a second, and once at the end). */
 export interface BatchProgress {
   /** Targets with an outcome. */
@@ -350,7 +371,7 @@ export declare class WebPush {
   sendMany(
     targets: Iterable<SendTarget> | AsyncIterable<SendTarget>,
     payload?: string | Buffer | Uint8Array | null,
-    options?: { onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal },
+    options?: SendManyOptions,
   ): Promise<BatchReport>
   /** Encrypts for one subscription, off the event loop, with the client's content encoding. */
   encrypt(subscription: PushSubscription, payload: string | Buffer | Uint8Array): Promise<EncryptResult>

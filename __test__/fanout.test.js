@@ -187,3 +187,36 @@ test('endpointPolicy: push-services allow-list, custom functions, never a crash'
   await expectError(assert, () => new WebPush({ vapid, endpointPolicy: 'open' }), WebPushError, 'ERR_INVALID_OPTION', /endpointPolicy/)
   for (const p of [strict, custom, throwing]) await p.close()
 })
+
+test('onOutcome streams every final outcome once, sent ones and local rejections included', async () => {
+  const push = new WebPush({ vapid, retry: false, concurrency: 20, endpointPolicy: (url) => !url.pathname.includes('refused') })
+  const subs = await subscribe(30)
+  service.expire(subs[0])
+  const refused = { ...subs[1], endpoint: `${subs[1].endpoint}refused` }
+  const items = [...subs, refused, { subscription: subs[2], options: { urgency: 'soon' } }]
+  const calls = []
+  let inFlight = 0
+  const report = await push.sendMany(items, 'streamed', {
+    onOutcome: async (list) => {
+      inFlight++
+      assert.equal(inFlight, 1, 'calls never overlap')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      calls.push(...list)
+      inFlight--
+    },
+  })
+  assert.equal(calls.length, items.length, 'all delivered before sendMany resolved')
+  assert.deepEqual(calls.map((o) => o.index).sort((a, b) => a - b), items.map((_, i) => i))
+  const byIndex = new Map(calls.map((o) => [o.index, o]))
+  assert.equal(byIndex.get(0).kind, 'gone')
+  assert.equal(byIndex.get(5).kind, 'sent')
+  assert.deepEqual([byIndex.get(30).kind, byIndex.get(30).code], ['rejected', 'ERR_ENDPOINT_NOT_ALLOWED'])
+  assert.deepEqual([byIndex.get(31).kind, byIndex.get(31).code], ['rejected', 'ERR_INVALID_URGENCY'])
+  assert.equal(calls.filter((o) => o.kind === 'sent').length, report.sent)
+  assert.deepEqual(report.rejected.map((o) => [o.index, o.code]), [[30, 'ERR_ENDPOINT_NOT_ALLOWED'], [31, 'ERR_INVALID_URGENCY']])
+  assert.ok(!('kind' in report.rejected[0]), 'report outcomes keep their shape')
+
+  const failure = new Error('database down')
+  await assert.rejects(push.sendMany(subs, 'x', { onOutcome: () => { throw failure } }), (err) => err === failure)
+  await push.close()
+})

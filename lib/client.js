@@ -120,8 +120,8 @@ function subscriptionFields(subscription, index) {
   }
 }
 
-const OWN_NONE = -2
-const SHARED = -1
+const OWN_NONE = -2 // the target has its own, empty payload
+const SHARED = -1 // the target uses the batch payload
 
 /** A target → a JSON row for the native batch (see src/binding/client.rs CompactTarget). */
 function row(target, payloads) {
@@ -154,6 +154,16 @@ function batchTarget(item, index) {
     target.invalid = err
   }
   return target
+}
+
+/** A target refused by the JS layer, as an outcome (never sent to the core). */
+function rejectedLocally(target) {
+  return { kind: 'rejected', endpoint: target.endpoint, index: target.index, attempts: 0, code: target.invalid.code, message: target.invalid.message }
+}
+
+/** An outcome as `onOutcome` sees it: the report's fields plus `kind`. */
+function streamedOutcome(o) {
+  return { kind: o.kind, ...outcome(o) }
 }
 
 function outcome(o) {
@@ -244,25 +254,48 @@ class WebPush {
     this.#checkOpen()
     const iterable = iteratorOf(targets)
     requireObject(options, 'options')
-    checkKeys(options, ['onProgress', 'signal'], 'sendMany')
-    const { onProgress, signal } = options
+    checkKeys(options, ['onProgress', 'onOutcome', 'signal'], 'sendMany')
+    const { onProgress, onOutcome, signal } = options
     if (onProgress !== undefined && typeof onProgress !== 'function') throw typeError(`options.onProgress must be a function, got ${describe(onProgress)}`)
+    if (onOutcome !== undefined && typeof onOutcome !== 'function') throw typeError(`options.onOutcome must be a function, got ${describe(onOutcome)}`)
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`options.signal must be an AbortSignal, got ${describe(signal)}`)
     const total = Array.isArray(targets) ? targets.length : undefined
-    const batch = await callAsync(() => this.#native.startBatch(payloadBuffer(payload)))
+    const batch = await callAsync(() => this.#native.startBatch(payloadBuffer(payload), onOutcome !== undefined))
 
-    const localRejections = []
+    // Targets refused here (malformed options, endpoint policy) never reach the core.
+    const local = []
     const onAbort = () => batch.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     if (signal?.aborted) onAbort()
+
+    // onOutcome calls run one after another; sendMany resolves after the last one settled.
+    let delivering = Promise.resolve()
+    let outcomeError
+    let localStreamed = 0
+    const deliver = () => {
+      if (!onOutcome) return
+      const list = batch.takeOutcomes().map(streamedOutcome)
+      while (localStreamed < local.length) list.push(local[localStreamed++])
+      if (list.length === 0) return
+      delivering = delivering.then(() => onOutcome(list)).catch((err) => {
+        if (outcomeError === undefined) outcomeError = err
+        batch.abort()
+      })
+    }
+
     let lastReported = -1
     const report = () => {
       const p = batch.progress()
-      if (p.done === lastReported) return
-      lastReported = p.done
-      onProgress({ done: p.done, total, sent: p.sent, gone: p.gone, rejected: p.rejected, failed: p.failed })
+      const done = p.done + local.length
+      if (done === lastReported) return
+      lastReported = done
+      onProgress({ done, total, sent: p.sent, gone: p.gone, rejected: p.rejected + local.length, failed: p.failed })
     }
-    const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined
+    const tick = () => {
+      deliver()
+      if (onProgress) report()
+    }
+    const timer = onProgress || onOutcome ? setInterval(tick, PROGRESS_INTERVAL_MS) : undefined
     try {
       let index = 0
       let rows = []
@@ -270,13 +303,11 @@ class WebPush {
       const add = async (item) => {
         const target = applyPolicy(this.#policy, batchTarget(item, index++))
         if (target.invalid) {
-          // Rejected here; the core gets an empty endpoint so it rejects without sending.
-          localRejections.push({ index: target.index, endpoint: target.endpoint, err: target.invalid })
-          rows.push([target.index, '', null, null, OWN_NONE, null])
+          local.push(rejectedLocally(target))
         } else {
           rows.push(row(target, payloads))
+          if (rows.length === CHUNK) await flush()
         }
-        if (rows.length === CHUNK) await flush()
       }
       const flush = async () => {
         const json = JSON.stringify(rows)
@@ -292,13 +323,14 @@ class WebPush {
       }
       if (rows.length > 0) await flush()
       const result = await batch.finish()
-      const byIndex = new Map(localRejections.map((r) => [r.index, r]))
-      const rejected = result.rejected.map((o) => {
-        const local = byIndex.get(o.index)
-        return local ? { ...outcome(o), endpoint: local.endpoint, code: local.err.code, message: local.err.message } : outcome(o)
-      })
+      if (timer) clearInterval(timer)
+      deliver()
+      await delivering
+      if (outcomeError !== undefined) throw outcomeError
+      const rejected = result.rejected.map(outcome).concat(local.map(({ kind, ...o }) => o))
+      rejected.sort((a, b) => a.index - b.index)
       return {
-        total: result.total,
+        total: result.total + local.length,
         sent: result.sent,
         gone: result.gone.map(outcome),
         rejected,

@@ -1,23 +1,17 @@
 'use strict'
 
-// Loads the native addon (binding.js is the napi-rs loader: a local build first, then the
-// per-platform package web-push-rs-<platform> from optionalDependencies) and turns a miss
-// into a message that says what to do.
+// Loads the native addon. binding.js is the napi-rs generated loader: NAPI_RS_NATIVE_LIBRARY_PATH,
+// then a local build (web-push-rs.<platform>.node next to it), then the per-platform package
+// web-push-rs-<platform> that npm installed from optionalDependencies (glibc or musl on Linux).
+// A miss becomes an error that names the platform, the supported list and what to do.
 
-const SUPPORTED = 'linux x64/arm64 (glibc), macOS x64/arm64, Windows x64'
+const { platformString, loadError } = require('./platform.js')
 
 function load() {
   try {
     return require('../binding.js')
   } catch (err) {
-    const platform = `${process.platform}-${process.arch}`
-    throw new Error(
-      `web-push-rs: no native binary could be loaded for ${platform}. Prebuilt binaries exist for ${SUPPORTED} ` +
-        `(installed as optional dependencies: make sure your package manager did not skip them, e.g. no --no-optional). ` +
-        'Elsewhere, build it from source: install Rust (https://rustup.rs) and run `npm run build` in the web-push-rs package. ' +
-        `Loader error: ${err.message}`,
-      { cause: err },
-    )
+    throw loadError(platformString(), err)
   }
 }
 

@@ -56,10 +56,18 @@ struct Tally {
   failed: AtomicU64,
   received: AtomicU64,
   lists: Mutex<(Vec<Outcome>, Vec<Outcome>, Vec<Outcome>)>,
+  /// Every outcome not yet taken by [`Batch::take_outcomes`], when the batch streams them.
+  stream: Option<Mutex<Vec<Outcome>>>,
 }
 
 impl Tally {
   fn record(&self, outcome: Outcome) {
+    if let Some(stream) = &self.stream {
+      stream
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(outcome.clone());
+    }
     let counter = match outcome.kind {
       OutcomeKind::Sent => &self.sent,
       OutcomeKind::Gone => &self.gone,
@@ -102,12 +110,16 @@ pub struct Batch {
 }
 
 impl Batch {
-  /// Starts the workers on the current tokio runtime.
-  pub fn start(client: Arc<WebPushClient>) -> Self {
+  /// Starts the workers on the current tokio runtime. With `stream_outcomes`, every outcome
+  /// (sent ones included) is also kept for [`Batch::take_outcomes`] until taken.
+  pub fn start(client: Arc<WebPushClient>, stream_outcomes: bool) -> Self {
     let concurrency = client.config().concurrency.max(1);
     let (sender, receiver) = mpsc::channel(concurrency * BUFFER_PER_WORKER);
     let (abort, aborted) = watch::channel(false);
-    let tally = Arc::new(Tally::default());
+    let tally = Arc::new(Tally {
+      stream: stream_outcomes.then(Mutex::default),
+      ..Tally::default()
+    });
     let driver = tokio::spawn(drive(client, receiver, concurrency, tally.clone(), aborted));
     Self {
       sender: Mutex::new(Some(sender)),
@@ -145,6 +157,15 @@ impl Batch {
   /// Current counters.
   pub fn progress(&self) -> Progress {
     self.tally.progress()
+  }
+
+  /// The outcomes recorded since the last call, in the order they happened (empty unless
+  /// the batch was started with `stream_outcomes`).
+  pub fn take_outcomes(&self) -> Vec<Outcome> {
+    match &self.tally.stream {
+      Some(stream) => std::mem::take(&mut *stream.lock().unwrap_or_else(|p| p.into_inner())),
+      None => Vec::new(),
+    }
   }
 
   /// Targets pushed so far.

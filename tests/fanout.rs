@@ -80,7 +80,7 @@ async fn a_mixed_batch_lands_every_target_in_its_bucket() {
     target(&unauthorized, &payload),
     bad_ttl,
   ];
-  let batch = Batch::start(client);
+  let batch = Batch::start(client, true);
   batch
     .push(
       targets
@@ -90,7 +90,20 @@ async fn a_mixed_batch_lands_every_target_in_its_bucket() {
         .collect(),
     )
     .await;
+  let mut streamed = batch.take_outcomes();
   let report = batch.finish().await;
+  streamed.extend(batch.take_outcomes());
+  assert!(batch.take_outcomes().is_empty(), "each outcome is taken once");
+  let mut streamed_indices: Vec<_> = streamed.iter().map(|o| (o.index, o.kind)).collect();
+  streamed_indices.sort_by_key(|(i, _)| *i);
+  assert_eq!(
+    streamed_indices.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+    (0..9).collect::<Vec<_>>(),
+    "every outcome streamed exactly once, sent ones included"
+  );
+  for o in report.gone.iter().chain(&report.rejected).chain(&report.failed) {
+    assert!(streamed_indices.contains(&(o.index, o.kind)));
+  }
 
   assert_eq!(report.total, 9);
   assert_eq!(report.sent, 3, "ok, throttled and flaky end up sent");
@@ -140,7 +153,7 @@ async fn exactly_one_outcome_per_target_under_faults() {
   service.expire(&subs[0].endpoint);
   service.fail_next(FaultScope::Any, status(503, Some("0")), 150);
   service.fail_next(FaultScope::Any, FaultAction::Reset, 50);
-  let batch = Batch::start(client);
+  let batch = Batch::start(client, false);
   let n = 2_000u64;
   for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
     batch
@@ -195,7 +208,7 @@ async fn abort_stops_new_sends_and_reports_the_rest() {
     1000,
   );
   let payload: Arc<[u8]> = Arc::from(&b"x"[..]);
-  let batch = Arc::new(Batch::start(client));
+  let batch = Arc::new(Batch::start(client, false));
   let pusher = {
     let batch = batch.clone();
     let targets: Vec<_> = (0..20).map(|i| (i, target(&sub, &payload))).collect();

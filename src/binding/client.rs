@@ -293,11 +293,16 @@ impl NativeClient {
     Ok(self.inner.deliver(index, target, true, &aborted).await.into())
   }
 
-  /// Starts a batch; `payload` is shared by every target without its own.
+  /// Starts a batch; `payload` is shared by every target without its own. With
+  /// `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
   #[napi]
-  pub async fn start_batch(&self, payload: Option<Buffer>) -> napi::Result<NativeBatch> {
+  pub async fn start_batch(
+    &self,
+    payload: Option<Buffer>,
+    stream_outcomes: Option<bool>,
+  ) -> napi::Result<NativeBatch> {
     Ok(NativeBatch {
-      inner: Arc::new(Batch::start(self.inner.clone())),
+      inner: Arc::new(Batch::start(self.inner.clone(), stream_outcomes.unwrap_or(false))),
       shared_payload: payload.map(|b| Arc::from(b.as_ref())),
     })
   }
@@ -331,6 +336,17 @@ impl NativeBatch {
   #[napi]
   pub fn progress(&self) -> ProgressOutput {
     self.inner.progress().into()
+  }
+
+  /// The outcomes recorded since the last call (every kind), when the batch streams them.
+  #[napi]
+  pub fn take_outcomes(&self) -> Vec<OutcomeOutput> {
+    self
+      .inner
+      .take_outcomes()
+      .into_iter()
+      .map(OutcomeOutput::from)
+      .collect()
   }
 
   /// Stops starting new sends.

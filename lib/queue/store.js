@@ -1,0 +1,177 @@
+'use strict'
+
+// Everything a campaign keeps in Redis, and the Lua scripts that change it atomically.
+//
+//   {prefix}:campaign:{id}:meta   hash: payload (once per campaign), message options, fingerprint,
+//                                 createdAt, chunkSize, chunks, stored, total, state, and the
+//                                 counters done/sent/gone/rejected/failed/expired/cancelled
+//   {prefix}:campaign:{id}:out    hash: target index → its final outcome (HSETNX: written once)
+//   {prefix}:pause:{origin}       string with PX: a push-service origin paused by Retry-After
+//   {prefix}:campaigns:*          BullMQ's queue; one job per chunk of targets (id `{id}.{k}`)
+//
+// Counters change in the same script that writes the outcome, so they always add up.
+
+const { Redis } = require('./deps.js')
+const { invalid } = require('../errors.js')
+
+const KINDS = ['sent', 'gone', 'rejected', 'failed', 'expired', 'cancelled']
+const QUEUE_NAME = 'campaigns'
+
+const keys = (prefix, id) => ({
+  meta: `${prefix}:campaign:${id}:meta`,
+  out: `${prefix}:campaign:${id}:out`,
+})
+const pauseKey = (prefix, origin) => `${prefix}:pause:${origin}`
+
+// KEYS: meta. ARGV: fingerprint, payload, hasPayload, options JSON, now, chunkSize.
+// A new campaign starts in state `starting`; an existing one with the same fingerprint is
+// resumed (returns what is already stored); a different one is refused.
+const INIT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[1] then return {'mismatch', 0, 0} end
+  local s = redis.call('HMGET', KEYS[1], 'state', 'stored', 'chunks')
+  return {s[1], tonumber(s[2]), tonumber(s[3])}
+end
+redis.call('HSET', KEYS[1], 'v', 1, 'fp', ARGV[1], 'payload', ARGV[2], 'hasPayload', ARGV[3], 'options', ARGV[4],
+  'createdAt', ARGV[5], 'chunkSize', ARGV[6], 'chunks', 0, 'stored', 0, 'state', 'starting', 'done', 0,
+  'sent', 0, 'gone', 0, 'rejected', 0, 'failed', 0, 'expired', 0, 'cancelled', 0)
+return {'new', 0, 0}
+`
+
+// KEYS: meta. ARGV: chunks, stored. Progress of the producer (only ever grows).
+const STORED = `
+if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return 'cancelled' end
+if tonumber(redis.call('HGET', KEYS[1], 'chunks')) < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'chunks', ARGV[1], 'stored', ARGV[2])
+end
+return redis.call('HGET', KEYS[1], 'state')
+`
+
+// KEYS: meta. ARGV: total, now. Every target is stored: the campaign runs (or is already done).
+const FINISH = `
+redis.call('HSET', KEYS[1], 'total', ARGV[1])
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'starting' then state = 'running' redis.call('HSET', KEYS[1], 'state', state) end
+if state == 'running' and tonumber(redis.call('HGET', KEYS[1], 'done')) >= tonumber(ARGV[1]) then
+  state = 'done'
+  redis.call('HSET', KEYS[1], 'state', state, 'finishedAt', ARGV[2])
+end
+return state
+`
+
+// KEYS: meta, out. ARGV: now, then triples (index, kind, encoded outcome).
+// Writes each outcome unless the target already has one; returns 1/0 per triple.
+const RECORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+local written = {}
+local counts = {}
+local n = 0
+for i = 2, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 2]) == 1 then
+    counts[ARGV[i + 1]] = (counts[ARGV[i + 1]] or 0) + 1
+    n = n + 1
+    written[#written + 1] = 1
+  else
+    written[#written + 1] = 0
+  end
+end
+for kind, c in pairs(counts) do redis.call('HINCRBY', KEYS[1], kind, c) end
+if n > 0 then
+  local done = redis.call('HINCRBY', KEYS[1], 'done', n)
+  local s = redis.call('HMGET', KEYS[1], 'state', 'total')
+  if s[1] == 'running' and s[2] and done >= tonumber(s[2]) then
+    redis.call('HSET', KEYS[1], 'state', 'done', 'finishedAt', ARGV[1])
+  end
+end
+return written
+`
+
+// KEYS: meta. ARGV: now. Marks the campaign cancelled (unless it is already finished).
+const CANCEL = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return false end
+if state == 'starting' or state == 'running' then
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
+  return 'cancelled'
+end
+return state
+`
+
+// KEYS: pause key. ARGV: until (ms since the epoch), ttl ms. Only ever extends the pause.
+const PAUSE = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1
+`
+
+/** Turns `connection` (ioredis/BullMQ options or a redis:// URL) into plain options. */
+function connectionOptions(connection) {
+  if (typeof connection === 'string') {
+    let url
+    try {
+      url = new URL(connection)
+    } catch {
+      throw invalid('ERR_INVALID_CONNECTION', 'connection must be { host, port, … } or a redis:// / rediss:// URL; the string given is not a URL')
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+      throw invalid('ERR_INVALID_CONNECTION', `connection URL must use redis: or rediss:, got ${url.protocol}`)
+    }
+    const options = { host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: url.port ? Number(url.port) : 6379 }
+    if (url.username) options.username = decodeURIComponent(url.username)
+    if (url.password) options.password = decodeURIComponent(url.password)
+    const db = url.pathname.replace(/^\//, '')
+    if (db) options.db = Number(db)
+    if (url.protocol === 'rediss:') options.tls = {}
+    return options
+  }
+  if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
+    throw invalid('ERR_INVALID_CONNECTION', 'options.connection is required: Redis connection options ({ host, port, … } as for BullMQ / ioredis) or a redis:// URL')
+  }
+  return { ...connection }
+}
+
+/** An ioredis client with the campaign scripts defined; commands wait through reconnects. */
+function createClient(options) {
+  const redis = new Redis({ ...options, maxRetriesPerRequest: null, lazyConnect: false })
+  redis.on('error', () => {}) // reconnects by itself; failures surface on the commands
+  redis.defineCommand('wpInit', { numberOfKeys: 1, lua: INIT })
+  redis.defineCommand('wpStored', { numberOfKeys: 1, lua: STORED })
+  redis.defineCommand('wpFinish', { numberOfKeys: 1, lua: FINISH })
+  redis.defineCommand('wpRecord', { numberOfKeys: 2, lua: RECORD })
+  redis.defineCommand('wpCancel', { numberOfKeys: 1, lua: CANCEL })
+  redis.defineCommand('wpPause', { numberOfKeys: 1, lua: PAUSE })
+  return redis
+}
+
+/** The report of a campaign from its meta hash, or `undefined` if there is no such campaign. */
+function reportFrom(id, m) {
+  if (!m || !m.state) return undefined
+  const n = (name) => Number(m[name] || 0)
+  const total = m.total === undefined ? n('stored') : n('total')
+  const report = { id, total, done: n('done') }
+  for (const kind of KINDS) report[kind] = n(kind)
+  report.pending = Math.max(0, total - report.done)
+  report.state = m.state
+  report.createdAt = n('createdAt')
+  if (m.finishedAt) report.finishedAt = Number(m.finishedAt)
+  return report
+}
+
+/** Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message]`. */
+function encodeOutcome(kind, o) {
+  const row = [kind, o.attempts ?? 0, o.statusCode ?? 0, o.code ?? '', o.endpoint ?? '']
+  if (o.message && kind !== 'sent') row.push(String(o.message).slice(0, 300))
+  return JSON.stringify(row)
+}
+
+/** Decodes an outcome stored by `encodeOutcome`. */
+function decodeOutcome(index, value) {
+  const [kind, attempts, statusCode, code, endpoint, message] = JSON.parse(value)
+  const o = { index: Number(index), kind, endpoint, attempts }
+  if (statusCode) o.statusCode = statusCode
+  if (code) o.code = code
+  if (message) o.message = message
+  return o
+}
+
+module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, connectionOptions, createClient, reportFrom, encodeOutcome, decodeOutcome }

@@ -1,0 +1,257 @@
+'use strict'
+
+// A campaign worker: takes chunk jobs from BullMQ and sends them with the Rust `WebPush`
+// client. Each target's final outcome is written to Redis as soon as it is known (HSETNX, so
+// a target has one outcome whoever writes it), so a crash re-sends at most what was in flight.
+// Before sending, a chunk skips targets that already have an outcome, stops when the campaign
+// is cancelled, marks targets whose TTL (counted from `start`) ran out as `expired`, and holds
+// back targets whose push-service origin is paused by a shared Retry-After.
+
+const { Worker } = require('./deps.js')
+const { WebPush } = require('../client.js')
+const { invalid, typeError } = require('../errors.js')
+const { describe, requireObject } = require('../args.js')
+const { QUEUE_NAME, keys, pauseKey, encodeOutcome } = require('./store.js')
+const { sendRound } = require('./send-round.js')
+
+const WORKER_KEYS = ['vapid', 'concurrency', 'chunksAtOnce', 'onGone', 'retry', 'lockDurationMs', 'stalledIntervalMs',
+  'timeoutMs', 'proxy', 'ca', 'endpointPolicy']
+const STATE_POLL_MS = 250
+const BASE_DELAY_MS = 250
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function integer(value, field, min, max, fallback) {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < min || value > max) throw typeError(`${field} must be an integer from ${min} to ${max}, got ${describe(value)}`)
+  return value
+}
+
+function workerSettings(options) {
+  if (options === undefined || options === null) throw invalid('ERR_MISSING_VAPID', 'campaigns.worker(options) needs options.vapid { subject, publicKey, privateKey }: each worker signs with its own key (it is never stored in Redis)')
+  requireObject(options, 'options')
+  for (const key of Object.keys(options)) {
+    if (!WORKER_KEYS.includes(key)) throw invalid('ERR_INVALID_OPTION', `'${key}' is not a valid campaign worker option; valid: ${WORKER_KEYS.join(', ')}`)
+  }
+  if (options.vapid === undefined || options.vapid === null) {
+    throw invalid('ERR_MISSING_VAPID', 'campaigns.worker(options) needs options.vapid { subject, publicKey, privateKey }: each worker signs with its own key (it is never stored in Redis)')
+  }
+  if (options.onGone !== undefined && typeof options.onGone !== 'function') throw typeError(`options.onGone must be a function, got ${describe(options.onGone)}`)
+  let attempts = 5
+  let maxDelayMs = 10000
+  if (options.retry === false) {
+    attempts = 1
+  } else if (options.retry !== undefined) {
+    requireObject(options.retry, 'options.retry')
+    attempts = integer(options.retry.attempts, 'options.retry.attempts', 1, 100, attempts)
+    if (options.retry.maxDelayMs !== undefined) {
+      if (typeof options.retry.maxDelayMs !== 'number' || !(options.retry.maxDelayMs >= 0)) throw typeError(`options.retry.maxDelayMs must be a non-negative number, got ${describe(options.retry.maxDelayMs)}`)
+      maxDelayMs = options.retry.maxDelayMs
+    }
+  }
+  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 100)
+  const lockDurationMs = integer(options.lockDurationMs, 'options.lockDurationMs', 500, 3600000, 30000)
+  return {
+    concurrency,
+    chunksAtOnce: integer(options.chunksAtOnce, 'options.chunksAtOnce', 1, 100, 2),
+    attempts,
+    maxDelayMs,
+    lockDurationMs,
+    stalledIntervalMs: integer(options.stalledIntervalMs, 'options.stalledIntervalMs', 100, 3600000, lockDurationMs),
+    onGone: options.onGone,
+    // The campaign does the retrying (it shares Retry-After across workers): one attempt per send.
+    client: {
+      vapid: options.vapid,
+      concurrency,
+      retry: false,
+      timeoutMs: options.timeoutMs,
+      proxy: options.proxy,
+      ca: options.ca,
+      endpointPolicy: options.endpointPolicy,
+    },
+  }
+}
+
+function originOf(endpoint) {
+  try {
+    return new URL(endpoint).origin
+  } catch {
+    return ''
+  }
+}
+
+/** A stored row → a sendMany item. */
+function itemOf(row, messageOptions) {
+  const [endpoint, p256dh, auth, payload, options] = row
+  const subscription = { endpoint }
+  if (p256dh !== null || auth !== null) subscription.keys = { p256dh: p256dh ?? undefined, auth: auth ?? undefined }
+  const item = { subscription, options: { ...messageOptions } }
+  if (payload !== undefined && payload !== null) item.payload = typeof payload === 'string' ? Buffer.from(payload, 'base64') : payload
+  if (options !== undefined && options !== null) item.options = { ...options, ...messageOptions }
+  return item
+}
+
+class CampaignWorker {
+  #owner
+  #settings
+  #push
+  #worker
+  #campaigns = new Map()
+  #closed = false
+
+  /** Use `campaigns.worker(options)`. */
+  constructor(owner, options) {
+    this.#settings = workerSettings(options)
+    this.#owner = owner
+    this.#push = new WebPush(this.#settings.client)
+    const s = this.#settings
+    this.#worker = new Worker(QUEUE_NAME, (job) => this.#process(job), {
+      connection: owner.connection,
+      prefix: owner.prefix,
+      concurrency: s.chunksAtOnce,
+      lockDuration: s.lockDurationMs,
+      stalledInterval: s.stalledIntervalMs,
+      maxStalledCount: 1000,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 1000 },
+    })
+    this.#worker.on('error', () => {}) // connection errors: BullMQ reconnects and retries
+  }
+
+  /** The most targets this worker can have in flight (and so re-send after a crash). */
+  get maxInFlight() {
+    return this.#settings.concurrency * this.#settings.chunksAtOnce
+  }
+
+  /** Resolves when the worker is connected and taking jobs. */
+  async ready() {
+    await this.#worker.waitUntilReady()
+  }
+
+  /** Finishes the chunks it holds (their in-flight sends and outcomes), then stops. */
+  async close() {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#worker.close()
+    await this.#push.close()
+    this.#owner._forget(this)
+  }
+
+  async #campaign(id) {
+    let c = this.#campaigns.get(id)
+    if (!c) {
+      const redis = this.#owner.redis
+      const k = keys(this.#owner.prefix, id)
+      const [payload, hasPayload, options, createdAt] = await redis.hmgetBuffer(k.meta, 'payload', 'hasPayload', 'options', 'createdAt')
+      if (createdAt === null) return undefined
+      const opts = JSON.parse(options.toString())
+      c = { id, keys: k, payload: hasPayload.toString() === '1' ? payload : undefined, options: opts, createdAt: Number(createdAt.toString()) }
+      if (this.#campaigns.size > 32) this.#campaigns.delete(this.#campaigns.keys().next().value)
+      this.#campaigns.set(id, c)
+    }
+    return c
+  }
+
+  /** Writes final outcomes (`[target, kind, outcome]`); calls onGone with the newly written gone ones. */
+  async #record(c, entries) {
+    if (entries.length === 0) return
+    const args = [Date.now()]
+    for (const [t, kind, o] of entries) args.push(t.index, kind, encodeOutcome(kind, { ...o, endpoint: t.row[0] }))
+    const written = await this.#owner.redis.wpRecord(c.keys.meta, c.keys.out, ...args)
+    for (const [t] of entries) t.final = true
+    if (this.#settings.onGone) {
+      const gone = entries.filter(([, kind], i) => kind === 'gone' && written[i] === 1)
+        .map(([t, , o]) => ({ index: t.index, kind: 'gone', endpoint: t.row[0], statusCode: o.statusCode, attempts: o.attempts }))
+      if (gone.length > 0) {
+        try {
+          await this.#settings.onGone(gone)
+        } catch {
+          // The outcome is recorded either way; the application's handler failing is its own.
+        }
+      }
+    }
+  }
+
+  async #process(job) {
+    const { c: id, i: first, t: rows } = job.data
+    const c = await this.#campaign(id)
+    if (!c) return 'no campaign'
+    const redis = this.#owner.redis
+    const indexes = rows.map((_, j) => first + j)
+    const recorded = await redis.hmget(c.keys.out, ...indexes)
+    let pending = []
+    for (let j = 0; j < rows.length; j++) {
+      if (recorded[j] === null) pending.push({ index: first + j, row: rows[j], origin: originOf(rows[j][0]), attempts: 0, notBefore: 0, final: false })
+    }
+    const ttl = c.options.ttl
+    while (pending.length > 0) {
+      const state = await redis.hget(c.keys.meta, 'state')
+      if (state === 'cancelled') {
+        await this.#record(c, pending.map((t) => [t, 'cancelled', { attempts: t.attempts }]))
+        break
+      }
+      const now = Date.now()
+      const leftMs = c.createdAt + ttl * 1000 - now
+      if (ttl > 0 && leftMs <= 0) {
+        await this.#record(c, pending.map((t) => [t, 'expired', { attempts: t.attempts, code: 'ERR_TTL_EXPIRED', message: `the message TTL (${ttl} s from start) ran out before it was sent` }]))
+        break
+      }
+      const origins = [...new Set(pending.map((t) => t.origin))]
+      const pauses = await redis.mget(...origins.map((o) => pauseKey(this.#owner.prefix, o)))
+      const pausedUntil = new Map(origins.map((o, i) => [o, Number(pauses[i] || 0)]))
+      const ready = pending.filter((t) => t.notBefore <= now && pausedUntil.get(t.origin) <= now)
+      if (ready.length === 0) {
+        const next = Math.min(...pending.map((t) => Math.max(t.notBefore, pausedUntil.get(t.origin))))
+        await sleep(Math.max(10, Math.min(next - now, STATE_POLL_MS, ttl > 0 ? leftMs : Infinity)))
+        continue
+      }
+      const ttlNow = ttl > 0 ? Math.max(1, Math.floor(leftMs / 1000)) : 0
+      await this.#round(c, ready, { ...c.options, ttl: ttlNow })
+      pending = pending.filter((t) => !t.final)
+    }
+    return 'done'
+  }
+
+  async #round(c, ready, messageOptions) {
+    const s = this.#settings
+    const redis = this.#owner.redis
+    const items = ready.map((t) => itemOf(t.row, messageOptions))
+    const controller = new AbortController()
+    const poll = setInterval(() => {
+      redis.hget(c.keys.meta, 'state').then((state) => { if (state === 'cancelled') controller.abort() }, () => {})
+    }, STATE_POLL_MS)
+    const onOutcome = async (outcomes) => {
+      const entries = []
+      const pauses = new Map()
+      const now = Date.now()
+      for (const o of outcomes) {
+        const t = ready[o.index]
+        const attempts = t.attempts + (o.attempts || 0)
+        if (o.kind !== 'failed') {
+          entries.push([t, o.kind, { ...o, attempts }])
+        } else if (o.code === 'ERR_ABORTED') {
+          entries.push([t, 'cancelled', { attempts }])
+        } else if (attempts >= s.attempts) {
+          entries.push([t, 'failed', { ...o, attempts }])
+        } else {
+          t.attempts = attempts
+          if (o.retryAfterMs !== undefined && o.retryAfterMs !== null) {
+            t.notBefore = now + o.retryAfterMs
+            pauses.set(t.origin, Math.max(pauses.get(t.origin) || 0, t.notBefore))
+          } else {
+            const ceiling = Math.min(s.maxDelayMs, BASE_DELAY_MS * 2 ** (attempts - 1))
+            t.notBefore = now + Math.random() * ceiling
+          }
+        }
+      }
+      const writes = [...pauses].map(([origin, until]) => redis.wpPause(pauseKey(this.#owner.prefix, origin), until, Math.max(1, until - now)))
+      await Promise.all([this.#record(c, entries), ...writes])
+    }
+    try {
+      await sendRound(this.#push, items, c.payload, { onOutcome, signal: controller.signal, subBatch: s.concurrency })
+    } finally {
+      clearInterval(poll)
+    }
+  }
+}
+
+module.exports = { CampaignWorker, workerSettings }
