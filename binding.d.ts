@@ -19,6 +19,8 @@ export declare class NativeBatch {
   pushJson(rows: string, payloads: Array<Buffer>): Promise<void>
   /** Current counters. */
   progress(): ProgressOutput
+  /** The outcomes recorded since the last call (every kind), when the batch streams them. */
+  takeOutcomes(): Array<OutcomeOutput>
   /** Stops starting new sends. */
   abort(): void
   /** Waits for every outcome and returns the report. */
@@ -34,8 +36,11 @@ export declare class NativeClient {
    * outcome (never rejects for HTTP errors).
    */
   send(row: string, payload?: Buffer | undefined | null): Promise<OutcomeOutput>
-  /** Starts a batch; `payload` is shared by every target without its own. */
-  startBatch(payload?: Buffer | undefined | null): Promise<NativeBatch>
+  /**
+   * Starts a batch; `payload` is shared by every target without its own. With
+   * `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
+   */
+  startBatch(payload?: Buffer | undefined | null, streamOutcomes?: boolean | undefined | null): Promise<NativeBatch>
 }
 
 /** A running local push service. */
@@ -104,6 +109,12 @@ export interface ClientInput {
   /** `https` (default) or `push-services` (a JS function policy is applied by index.js). */
   endpointPolicy?: string
 }
+
+/**
+ * Builds `{"web_push":8030,"notification":{…},"app_badge"?,"mutable"?}` from the JSON text of
+ * a notification and of the options; validated, at most 3993 bytes.
+ */
+export declare function declarativePayload(notificationJson: string, optionsJson: string): string
 
 /** Decrypts a push message body with a subscription's private key and auth secret. */
 export declare function decryptBody(body: Buffer, privateKey: string, auth: string, headers?: DecryptHeaders | undefined | null): Buffer
@@ -281,6 +292,14 @@ export interface SendResult {
   httpVersion: string
 }
 
+/** A received declarative push message: normalized when valid, else why not. */
+export interface ServiceDeclarative {
+  /** The checked message (JSON text, members in spec order). */
+  message?: string
+  /** Why it is not a valid declarative push message. */
+  error?: string
+}
+
 /** A message the service accepted and decrypted. */
 export interface ServiceMessage {
   /** The endpoint it was sent to. */
@@ -305,6 +324,8 @@ export interface ServiceMessage {
   vapid?: ServiceVapid
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
+  /** Set when the payload is meant as a declarative push message (a JSON object with `web_push`). */
+  declarative?: ServiceDeclarative
 }
 
 /** Request counters of the service. */

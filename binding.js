@@ -839,6 +839,7 @@ module.exports.NativeBatch = nativeBinding.NativeBatch
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.PushServiceHandle = nativeBinding.PushServiceHandle
 module.exports.buildRequest = nativeBinding.buildRequest
+module.exports.declarativePayload = nativeBinding.declarativePayload
 module.exports.decryptBody = nativeBinding.decryptBody
 module.exports.encrypt = nativeBinding.encrypt
 module.exports.encryptAsync = nativeBinding.encryptAsync

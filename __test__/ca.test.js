@@ -58,8 +58,8 @@ subjectAltName = DNS:localhost,IP:127.0.0.1
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
 
 /** A self-signed certificate with the extensions of config section `section`. */
-function selfSigned(name, section) {
-  openssl('req', '-x509', '-config', 'openssl.cnf', '-extensions', section, ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2')
+function selfSigned(name, section, subject = '/CN=localhost') {
+  openssl('req', '-x509', '-config', 'openssl.cnf', '-extensions', section, ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', subject)
   return { key: read(`${name}.key`), cert: read(`${name}.pem`) }
 }
 
@@ -84,7 +84,7 @@ test.before(() => {
     '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extensions', 'ca_true', '-notext')
   certs.expired = { key: read('expired.key'), cert: read('expired.pem') }
   // A root and a leaf it signed: the ordinary chain.
-  const root = selfSigned('root', 'root')
+  const root = selfSigned('root', 'root', '/CN=web-push-rs test root')
   openssl('req', '-new', '-config', 'openssl.cnf', ...EC, '-keyout', 'leaf.key', '-out', 'leaf.csr')
   openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '2',
     '-extfile', 'openssl.cnf', '-extensions', 'leaf', '-out', 'leaf.pem')
@@ -176,12 +176,12 @@ test('a self-signed certificate that is not one of the ca certificates is refuse
   })
 })
 
-test('a leaf signed by the ca root: full chain validation, as before', async () => {
+test('a leaf signed by the ca root: full chain validation, as before; the leaf alone is not enough', async () => {
   await withServer(certs.leaf, async (port) => {
     assert.equal(await nodeOutcome('127.0.0.1', port, certs.leaf.root), 'ok')
     assert.equal((await send('127.0.0.1', port, certs.leaf.root)).statusCode, 201)
-    // The leaf alone is trusted as it is, as Node trusts it.
-    assert.equal(await nodeOutcome('127.0.0.1', port, certs.leaf.cert), 'ok')
-    assert.equal((await send('127.0.0.1', port, certs.leaf.cert)).statusCode, 201)
+    // The leaf alone is not a trust anchor: it is not self-issued (Node agrees).
+    assert.equal(await nodeOutcome('127.0.0.1', port, certs.leaf.cert), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')
+    await expectError(assert, () => send('127.0.0.1', port, certs.leaf.cert), WebPushError, 'ERR_NETWORK', /UnknownIssuer/)
   })
 })

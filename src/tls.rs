@@ -2,25 +2,27 @@
 //!
 //! Node (OpenSSL) accepts a server whose certificate is itself one of the `ca` certificates,
 //! e.g. one made with `openssl req -x509 …` (self-signed, marked CA:TRUE). WebPKI refuses that
-//! (`CaUsedAsEndEntity`). [`CaVerifier`] accepts a server certificate that is byte-for-byte one
-//! of the `ca` certificates, after checking its host name (rustls' `verify_server_name`) and
-//! validity period; the handshake signature is checked with rustls' helpers as always. Every
-//! other certificate goes through full WebPKI path validation (the platform verifier with the
-//! `ca` certificates as extra roots, as reqwest does by default).
+//! (`CaUsedAsEndEntity`). [`CaVerifier`] accepts a self-signed server certificate that is
+//! byte-for-byte one of the `ca` certificates, after checking its host name (rustls'
+//! `verify_server_name`) and validity period; the handshake signature is checked with rustls'
+//! helpers as always. Every other certificate goes through full WebPKI path validation (the
+//! platform verifier with the `ca` certificates as extra roots, as reqwest does by default); a
+//! leaf signed by another key is not trusted on its own (Node refuses it too:
+//! `UNABLE_TO_VERIFY_LEAF_SIGNATURE`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::verify_server_name;
-use rustls::server::ParsedCertificate;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
 use crate::error::{Error, Result};
 
-/// A server certificate verifier: exact `ca` matches as trusted leaves, WebPKI for the rest.
+/// A server certificate verifier: self-signed exact `ca` matches as trusted leaves, WebPKI for the rest.
 #[derive(Debug)]
 pub struct CaVerifier {
   /// The `ca` certificates (DER).
@@ -64,6 +66,15 @@ fn platform_verifier(
   })
 }
 
+/// Whether `der` is self-signed (subject = issuer, signed by its own key): what OpenSSL, and so
+/// Node, accepts as the end of a chain it trusts; a leaf issued by someone else still needs
+/// its issuer.
+fn self_signed(der: &CertificateDer<'_>) -> std::result::Result<bool, rustls::Error> {
+  let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref())
+    .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+  Ok(cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok())
+}
+
 /// Checks `now` against the certificate's notBefore/notAfter.
 fn check_validity(der: &CertificateDer<'_>, now: UnixTime) -> std::result::Result<(), rustls::Error> {
   let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref())
@@ -103,7 +114,7 @@ impl ServerCertVerifier for CaVerifier {
     ocsp_response: &[u8],
     now: UnixTime,
   ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-    if self.cas.iter().any(|ca| ca.as_ref() == end_entity.as_ref()) {
+    if self.cas.iter().any(|ca| ca.as_ref() == end_entity.as_ref()) && self_signed(end_entity)? {
       verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
       check_validity(end_entity, now)?;
       return Ok(ServerCertVerified::assertion());
@@ -231,17 +242,39 @@ mod tests {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+      .distinguished_name
+      .push(rcgen::DnType::CommonName, "test root");
     ca_params.not_before = time::OffsetDateTime::from_unix_timestamp(now - 60).unwrap();
     ca_params.not_after = time::OffsetDateTime::from_unix_timestamp(now + 3600).unwrap();
     let ca_cert = ca_params.self_signed(&ca_key).unwrap().der().clone();
     let issuer = Issuer::new(ca_params, ca_key);
     let leaf_key = KeyPair::generate().unwrap();
     let mut leaf_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf_params
+      .distinguished_name
+      .push(rcgen::DnType::CommonName, "localhost");
     leaf_params.not_before = time::OffsetDateTime::from_unix_timestamp(now - 60).unwrap();
     leaf_params.not_after = time::OffsetDateTime::from_unix_timestamp(now + 3600).unwrap();
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap().der().clone();
     let verifier = CaVerifier::new(vec![ca_cert], provider()).unwrap();
     assert_eq!(verify(&verifier, &leaf, "localhost"), Ok(()));
+    // Same name as its issuer, but not signed by its own key: still not self-signed.
+    let mut twin_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    twin_params
+      .distinguished_name
+      .push(rcgen::DnType::CommonName, "test root");
+    let twin = twin_params
+      .signed_by(&KeyPair::generate().unwrap(), &issuer)
+      .unwrap()
+      .der()
+      .clone();
+    let alone = CaVerifier::new(vec![twin.clone()], provider()).unwrap();
+    assert!(verify(&alone, &twin, "localhost").is_err());
+    // The leaf alone is not a trust anchor (it is not self-signed), as with Node.
+    let alone = CaVerifier::new(vec![leaf.clone()], provider()).unwrap();
+    let err = verify(&alone, &leaf, "localhost").unwrap_err();
+    assert!(err.contains("UnknownIssuer"), "{err}");
     // A self-signed CA certificate that is not one of the `ca` ones stays refused.
     let stranger = self_signed(&["localhost"], true, now - 60, now + 3600);
     let err = verify(&verifier, &stranger, "localhost").unwrap_err();
