@@ -67,6 +67,12 @@ export declare class PushServiceHandle {
   close(): void
 }
 
+/**
+ * The warning for a VAPID subject that Apple's push service refuses (localhost or a reserved
+ * name) though FCM and Mozilla accept it; `null` for a usable subject.
+ */
+export declare function appleSubjectWarning(subject: string): string | null
+
 /** Builds (and encrypts) a push request without sending it. */
 export declare function buildRequest(input: RequestInput): BuiltRequest
 
@@ -106,8 +112,10 @@ export interface ClientInput {
   proxy?: string
   /** Extra CA certificates (PEM). */
   ca?: string
-  /** `https` (default) or `push-services` (a JS function policy is applied by index.js). */
+  /** `https` (default) or `push-services`. */
   endpointPolicy?: string
+  /** True when the caller's own policy function (applied by lib/client.js) decides instead. */
+  customEndpointPolicy?: boolean
 }
 
 /**
@@ -164,6 +172,11 @@ export interface FaultInput {
   reset?: boolean
   /** Answer normally after this many milliseconds. */
   delayMs?: number
+  /**
+   * A failure by meaning (`gone`, `throttled`, `too-large`, `bad-jwt`, `key-mismatch`,
+   * `unavailable`), answered the way the service's profile answers it.
+   */
+  kind?: string
 }
 
 /** Creates subscription keys as a browser would (P-256 pair + 16 random bytes). */
@@ -204,6 +217,10 @@ export interface OutcomeOutput {
   message?: string
   /** Last response body. */
   body?: string
+  /** The push service's own reason for its answer. */
+  reason?: string
+  /** Mozilla autopush's `errno`. */
+  errno?: number
   /** Response headers (single sends only). */
   headers?: Record<string, string>
 }
@@ -290,6 +307,12 @@ export interface SendResult {
   body: string
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
+  /** For an error answer: the push service's own reason, when it gave one. */
+  reason?: string
+  /** For an error answer: Mozilla autopush's `errno`. */
+  errno?: number
+  /** For an error answer: what it means (status, reason, and for a VAPID key mismatch, what to do). */
+  message?: string
 }
 
 /** A received declarative push message: normalized when valid, else why not. */
@@ -361,7 +384,7 @@ export interface ServiceVapid {
 }
 
 /** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
-export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null, sink?: boolean | undefined | null, http2?: boolean | undefined | null): Promise<PushServiceHandle>
+export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null, sink?: boolean | undefined | null, http2?: boolean | undefined | null, profile?: string | undefined | null): Promise<PushServiceHandle>
 
 /** The keys a browser creates for a push subscription. */
 export interface SubscriptionKeyMaterial {

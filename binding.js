@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeBatch = nativeBinding.NativeBatch
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.PushServiceHandle = nativeBinding.PushServiceHandle
+module.exports.appleSubjectWarning = nativeBinding.appleSubjectWarning
 module.exports.buildRequest = nativeBinding.buildRequest
 module.exports.declarativePayload = nativeBinding.declarativePayload
 module.exports.decryptBody = nativeBinding.decryptBody

@@ -50,6 +50,16 @@ export declare class WebPushError extends Error {
   endpoint?: string
   /** Stable error code, e.g. `ERR_INVALID_AUTH`, `ERR_PAYLOAD_TOO_LARGE`. */
   code?: string
+  /**
+   * For an HTTP failure: the push service's own reason, when its answer carries one (Apple's
+   * `{"reason"}` such as `BadJwtToken`; Mozilla's `errno 109: VAPID public key mismatch`;
+   * FCM's well-known texts as `VapidKeyMismatch`, `Unregistered`, …; Windows' `X-WNS-*` headers).
+   */
+  reason?: string
+  /** For an HTTP failure from Mozilla autopush: its `errno`. */
+  errno?: number
+  /** For an HTTP failure: what the answer means (status, reason; for a VAPID key mismatch, what to check). */
+  detail?: string
 }
 
 /** A VAPID key pair, base64url without padding. */
@@ -293,6 +303,10 @@ export interface Outcome {
   message?: string
   /** Last response body. */
   body?: string
+  /** The push service's own reason for its answer (see `WebPushError.reason`). */
+  reason?: string
+  /** Mozilla autopush's `errno`. */
+  errno?: number
 }
 
 /** A final outcome as `onOutcome` receives it: every kind, `sent` included. */

@@ -10,6 +10,7 @@ const { typeError } = require('./lib/errors.js')
 const { requestInput } = require('./lib/request-input.js')
 const { WebPush } = require('./lib/client.js')
 const { declarativePayload } = require('./lib/declarative.js')
+const { warnAboutSubject } = require('./lib/warnings.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
 const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
@@ -26,6 +27,7 @@ function setVapidDetails(subject, publicKey, privateKey) {
   requireString(privateKey, 'privateKey')
   callSync(binding.validateVapidDetails, subject, publicKey, privateKey)
   state.vapidDetails = { subject, publicKey, privateKey }
+  warnAboutSubject(subject)
 }
 
 function setGCMAPIKey(apiKey) {
@@ -121,9 +123,13 @@ function sendNotification(subscription, payload, options) {
     return Promise.reject(err)
   }
   return callAsync(binding.sendRequest, input).then(
-    ({ statusCode, headers, body }) => {
+    ({ statusCode, headers, body, reason, errno, message }) => {
       if (statusCode < 200 || statusCode > 299) {
-        throw new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
+        const err = new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
+        err.detail = message
+        if (reason) err.reason = reason
+        if (errno !== undefined && errno !== null) err.errno = errno
+        throw err
       }
       return { statusCode, body, headers }
     },

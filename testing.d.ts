@@ -118,9 +118,15 @@ export declare class PushService {
 
 /** A fault for `PushService.failNext`. */
 export interface FaultOptions {
+  /**
+   * A failure by meaning, answered the way the service's `profile` answers it (status,
+   * headers, body): e.g. `throttled` is 429 + `Retry-After` at Mozilla/FCM/Apple and 406 +
+   * `X-WNS-Status: appthrottled` + `Retry-After` at Windows.
+   */
+  kind?: 'gone' | 'throttled' | 'too-large' | 'bad-jwt' | 'key-mismatch' | 'unavailable'
   /** Answer with this HTTP status instead of accepting. */
   status?: number
-  /** `Retry-After` to send with `status` (seconds or an HTTP date). */
+  /** `Retry-After` to send with `status` (seconds or an HTTP date), or with `kind: 'throttled'` (seconds, default 1). */
   retryAfter?: number | string
   /** How many requests (subscription targets only; default 1). */
   times?: number
@@ -136,4 +142,25 @@ export interface FaultOptions {
  * Starts a local push service (`port` 0 or absent: a free port; `tls`: HTTPS with HTTP/2).
  * `http2: false` makes TLS clients use HTTP/1.1. `sink: true` is for benchmarks: every POST to `/push/*` gets 201, unchecked and unrecorded.
  */
-export declare function startPushService(options?: { port?: number; tls?: boolean; sink?: boolean; http2?: boolean }): Promise<PushService>
+export declare function startPushService(options?: PushServiceOptions): Promise<PushService>
+
+/** Options of `startPushService`. */
+export interface PushServiceOptions {
+  /** Port on 127.0.0.1 (0 or absent: a free one). */
+  port?: number
+  /** HTTPS with a generated CA (`ca`), HTTP/2 by ALPN. */
+  tls?: boolean
+  /** Benchmarks: every POST to an endpoint gets 201, unchecked and unrecorded. */
+  sink?: boolean
+  /** `false`: TLS clients get HTTP/1.1 only. */
+  http2?: boolean
+  /**
+   * Answer like this vendor's push service: its endpoint shape on the local origin
+   * (`/wpush/v2/…` Mozilla, `/3/device/…` Apple, `/fcm/send/…` FCM, `/w/…` Windows), its
+   * error bodies and headers, and its extra checks (Apple: subject and topic rules). A
+   * loopback endpoint with one of these shapes is treated by the sender as that service
+   * (reasons, buckets, guardrails); the endpoint policy treats it as any loopback endpoint.
+   * Absent: a generic autopush-like service at `/push/…`.
+   */
+  profile?: 'mozilla' | 'apple' | 'fcm' | 'wns'
+}

@@ -84,13 +84,14 @@ class PushService {
   /**
    * Makes the next requests fail: `target` is a subscription/endpoint (its next `times`
    * requests, default 1) or a count (the next N requests to any endpoint). `fault` is one of
-   * `{ status, retryAfter? }`, `{ stall: true }`, `{ reset: true }`, `{ delayMs }`.
+   * `{ status, retryAfter? }`, `{ kind, retryAfter? }` (answered as the service's profile
+   * answers it), `{ stall: true }`, `{ reset: true }`, `{ delayMs }`.
    */
   failNext(target, fault = {}) {
     requireObject(fault, 'fault')
     for (const key of Object.keys(fault)) {
-      if (!['status', 'retryAfter', 'times', 'stall', 'reset', 'delayMs'].includes(key)) {
-        throw invalid('ERR_INVALID_OPTION', `'${key}' is not a fault option; valid: status, retryAfter, times, stall, reset, delayMs`)
+      if (!['kind', 'status', 'retryAfter', 'times', 'stall', 'reset', 'delayMs'].includes(key)) {
+        throw invalid('ERR_INVALID_OPTION', `'${key}' is not a fault option; valid: kind, status, retryAfter, times, stall, reset, delayMs`)
       }
     }
     let endpoint
@@ -111,7 +112,9 @@ class PushService {
     if (fault.delayMs !== undefined && (typeof fault.delayMs !== 'number' || !(fault.delayMs >= 0) || !Number.isFinite(fault.delayMs))) {
       throw typeError(`fault.delayMs must be a non-negative number of milliseconds, got ${describe(fault.delayMs)}`)
     }
+    if (fault.kind !== undefined && typeof fault.kind !== 'string') throw typeError(`fault.kind must be a string, got ${describe(fault.kind)}`)
     const input = { endpoint, times }
+    if (fault.kind !== undefined) input.kind = fault.kind
     if (fault.status !== undefined) input.status = fault.status
     if (fault.retryAfter !== undefined) input.retryAfter = String(fault.retryAfter)
     if (fault.stall) input.stall = true
@@ -142,18 +145,19 @@ function endpointOf(value, optional) {
 async function startPushService(options = {}) {
   requireObject(options, 'options')
   for (const key of Object.keys(options)) {
-    if (!['port', 'tls', 'sink', 'http2'].includes(key)) {
-      throw invalid('ERR_INVALID_OPTION', `'${key}' is not a startPushService option; valid: port, tls, sink, http2`)
+    if (!['port', 'tls', 'sink', 'http2', 'profile'].includes(key)) {
+      throw invalid('ERR_INVALID_OPTION', `'${key}' is not a startPushService option; valid: port, tls, sink, http2, profile`)
     }
   }
-  const { port, tls, sink, http2 } = options
+  const { port, tls, sink, http2, profile } = options
+  if (profile !== undefined && typeof profile !== 'string') throw typeError(`options.profile must be a string, got ${describe(profile)}`)
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw typeError(`options.port must be an integer 0..65535, got ${describe(port)}`)
   }
   if (tls !== undefined && typeof tls !== 'boolean') throw typeError(`options.tls must be a boolean, got ${describe(tls)}`)
   if (sink !== undefined && typeof sink !== 'boolean') throw typeError(`options.sink must be a boolean, got ${describe(sink)}`)
   if (http2 !== undefined && typeof http2 !== 'boolean') throw typeError(`options.http2 must be a boolean, got ${describe(http2)}`)
-  const handle = await callAsync(binding.startPushService, port, tls, sink, http2)
+  const handle = await callAsync(binding.startPushService, port, tls, sink, http2, profile)
   return new PushService(handle)
 }
 

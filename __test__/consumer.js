@@ -22,9 +22,10 @@ function run(cmd, args, cwd, env = {}) {
 
 /**
  * Registers the consumer checks. `getProject()` returns the consumer directory (known only
- * once the caller's `before` hook ran); `env()` the environment to run them in (default none).
+ * once the caller's `before` hook ran); `env()` the environment to run them in (default none);
+ * `tsResolutions` the TypeScript module resolutions to type-check with (each run takes ~15 s).
  */
-function consumerTests({ getProject, env = () => ({}), npxArgs = [] }) {
+function consumerTests({ getProject, env = () => ({}), npxArgs = [], tsResolutions = ['node16', 'node'] }) {
   test('CommonJS: require and use it', () => {
     const out = run(process.execPath, ['-e', `
       const webpush = require('web-push-rs')
@@ -52,7 +53,7 @@ function consumerTests({ getProject, env = () => ({}), npxArgs = [] }) {
     assert.equal(run(process.execPath, [file], getProject(), env()).trim(), 'esm ok true function true')
   })
 
-  test('TypeScript --strict against the installed typings (node16 and classic resolution)', () => {
+  test(`TypeScript --strict against the installed typings (${tsResolutions.join(', ')} resolution)`, () => {
     const project = getProject()
     const file = path.join(project, 'check.ts')
     fs.writeFileSync(file, `
@@ -70,8 +71,8 @@ function consumerTests({ getProject, env = () => ({}), npxArgs = [] }) {
     `)
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
     const common = ['--strict', '--noEmit', '--skipLibCheck', 'false', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--esModuleInterop', file]
-    run(process.execPath, [tsc, '--module', 'node16', '--moduleResolution', 'node16', ...common], project, env())
-    run(process.execPath, [tsc, '--module', 'commonjs', '--moduleResolution', 'node', ...common], project, env())
+    const modules = { node16: ['--module', 'node16', '--moduleResolution', 'node16'], node: ['--module', 'commonjs', '--moduleResolution', 'node'] }
+    for (const resolution of tsResolutions) run(process.execPath, [tsc, ...modules[resolution], ...common], project, env())
   })
 
   test('npx web-push-rs generate-vapid-keys', () => {

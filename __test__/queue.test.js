@@ -136,14 +136,12 @@ test('TTL runs out while targets wait: expired, never sent', async () => {
   assert.deepEqual([first.kind, first.code, first.attempts], ['expired', 'ERR_TTL_EXPIRED', 0])
 })
 
-test('onGone: once per gone target across two workers; Retry-After pauses the origin', async () => {
+test('onGone: once per gone target across two workers', async () => {
   const campaigns = scoped('gone')
   const gone = await Promise.all(Array.from({ length: 6 }, () => service.subscribe()))
   for (const s of gone) service.expire(s)
   const calls = []
   const onGone = (outcomes) => { calls.push(...outcomes) }
-  service.failNext(2, { status: 429, retryAfter: 1 })
-  const started = Date.now()
   const list = targets(800).map((s, i) => (i % 40 >= 34 ? gone[i % 40 - 34] : s))
   await campaigns.start({ id: 'gone-once', payload: 'x', targets: list, chunkSize: 100 })
   const workers = [campaigns.worker({ vapid, onGone, concurrency: 10 }), campaigns.worker({ vapid, onGone, concurrency: 10 })]
@@ -154,7 +152,45 @@ test('onGone: once per gone target across two workers; Retry-After pauses the or
   assert.equal(new Set(calls.map((o) => o.index)).size, 120, 'one onGone per gone target')
   assert.ok(calls.every((o) => gone.some((s) => s.endpoint === o.endpoint)))
   assert.equal(report.sent, 680)
-  assert.ok(Date.now() - started >= 1000, 'the 429 paused the campaign for its Retry-After')
+})
+
+test('Retry-After from one origin pauses that origin for every worker; other origins go on', async () => {
+  const campaigns = scoped('throttle')
+  const other = await startPushService()
+  try {
+    const a = await Promise.all(Array.from({ length: 10 }, () => service.subscribe()))
+    const b = await Promise.all(Array.from({ length: 10 }, () => other.subscribe()))
+    const n = 1200
+    const list = Array.from({ length: n }, (_, i) => (i % 2 ? b[(i >> 1) % 10] : a[(i >> 1) % 10]))
+    for (const s of a) service.failNext(s, { status: 429, retryAfter: 4 })
+    const bBefore = other.stats().accepted
+    await campaigns.start({ id: 'throttled', payload: 'x', targets: list, chunkSize: 100 })
+    const workers = [campaigns.worker({ vapid, concurrency: 5 }), campaigns.worker({ vapid, concurrency: 5 })]
+    const pauseKey = `qt-throttle:pause:${service.origin}`
+    const until = await (async () => {
+      for (;;) {
+        const value = await campaigns.redis.get(pauseKey)
+        if (value) return Number(value)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    })()
+    const aRequests = service.stats().requests
+    const bAtPause = other.stats().accepted
+    // While the pause lasts, origin A gets at most what was already in flight; B keeps going.
+    while (Date.now() < until - 300 && other.stats().accepted - bBefore < n / 2) await new Promise((resolve) => setTimeout(resolve, 20))
+    const aDuring = service.stats().requests - aRequests
+    const bDuring = other.stats().accepted - bAtPause
+    assert.ok(aDuring <= workers.reduce((sum, w) => sum + w.maxInFlight, 0), `${aDuring} requests to the paused origin`)
+    assert.ok(bDuring > 0, 'the other origin went on')
+    const report = await campaigns.wait('throttled')
+    await Promise.all(workers.map((w) => w.close()))
+    assert.deepEqual([report.sent, report.failed], [n, 0])
+    const throttled = []
+    for await (const o of campaigns.outcomes('throttled')) if (o.attempts > 1) throttled.push(o)
+    assert.ok(throttled.length >= 10 && throttled.every((o) => o.endpoint.startsWith(service.origin)), 'only origin A was retried')
+  } finally {
+    await other.close()
+  }
 })
 
 test('Redis holds the payload once and never the VAPID private key', async () => {

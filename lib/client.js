@@ -7,6 +7,7 @@
 const binding = require('./native.js')
 const { WebPushError, callAsync, callSync, invalid, typeError } = require('./errors.js')
 const { describe, requirePayload, requireObject } = require('./args.js')
+const { warnAboutSubject } = require('./warnings.js')
 
 const CLIENT_OPTION_KEYS = ['vapid', 'ttl', 'urgency', 'contentEncoding', 'timeoutMs', 'concurrency', 'retry', 'proxy', 'ca', 'endpointPolicy']
 const MESSAGE_OPTION_KEYS = ['ttl', 'urgency', 'topic', 'contentEncoding', 'headers']
@@ -70,6 +71,7 @@ function clientInput(options) {
       input.retryMaxDelayMs = options.retry.maxDelayMs
     }
   }
+  if (typeof options.endpointPolicy === 'function') input.customEndpointPolicy = true
   if (options.endpointPolicy !== undefined && typeof options.endpointPolicy !== 'function') {
     if (typeof options.endpointPolicy !== 'string') {
       throw typeError(`options.endpointPolicy must be 'https', 'push-services' or a function, got ${describe(options.endpointPolicy)}`)
@@ -173,6 +175,8 @@ function outcome(o) {
   if (o.code) out.code = o.code
   if (o.message) out.message = o.message
   if (o.body) out.body = o.body
+  if (o.reason) out.reason = o.reason
+  if (o.errno !== undefined && o.errno !== null) out.errno = o.errno
   return out
 }
 
@@ -218,6 +222,7 @@ class WebPush {
   constructor(options = {}) {
     const input = clientInput(options)
     this.#native = callSync(() => new binding.NativeClient(input))
+    if (input.vapidSubject) warnAboutSubject(input.vapidSubject)
     this.#contentEncoding = input.contentEncoding ?? 'aes128gcm'
     this.#policy = typeof options.endpointPolicy === 'function' ? options.endpointPolicy : undefined
   }
@@ -245,6 +250,9 @@ class WebPush {
     const err = new WebPushError(message, o.statusCode ?? undefined, o.headers ?? undefined, o.body ?? undefined, target.endpoint, o.code)
     err.attempts = o.attempts
     err.outcome = o.kind
+    if (o.statusCode) err.detail = o.message
+    if (o.reason) err.reason = o.reason
+    if (o.errno !== undefined && o.errno !== null) err.errno = o.errno
     if (o.retryAfterMs !== undefined && o.retryAfterMs !== null) err.retryAfterMs = o.retryAfterMs
     throw err
   }

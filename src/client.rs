@@ -4,16 +4,20 @@
 //! Outcome kinds: `Sent` (2xx), `Gone` (404/410: delete the subscription), `Rejected`
 //! (400/401/403/413, other non-retryable answers, and invalid input caught locally),
 //! `Failed` (network errors, timeouts, 408/429/5xx once retries are exhausted, aborts).
+//! What a status means at a given push service (Windows' 406 throttle, a VAPID key
+//! mismatch) comes from [`crate::push_services::meaning`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::ece::ContentEncoding;
+use crate::endpoint_policy::EndpointPolicy;
 use crate::error::{Error, Result};
-use crate::request::{self, EndpointPolicy, RequestOptions, Subscription, Urgency, VapidDetails};
+use crate::push_services::{self, Meaning, Service};
+use crate::request::{self, RequestOptions, Urgency, VapidDetails};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::send::{ClientOptions, HttpClient, PushResponse, DEFAULT_TIMEOUT};
-use crate::vapid;
+use crate::subscription::Subscription;
 
 /// Default number of requests in flight per client.
 pub const DEFAULT_CONCURRENCY: usize = 100;
@@ -117,6 +121,10 @@ pub struct Outcome {
   pub message: Option<String>,
   /// Last response body, if any.
   pub body: Option<String>,
+  /// The push service's own reason for its answer ([`push_services::read_answer`]).
+  pub reason: Option<String>,
+  /// Mozilla autopush's `errno`, when it gave one.
+  pub errno: Option<i64>,
   /// Last response headers (only kept for single sends).
   pub headers: Vec<(String, String)>,
 }
@@ -143,6 +151,8 @@ impl Outcome {
       code: Some(code),
       message: Some(message),
       body: None,
+      reason: None,
+      errno: None,
       headers: Vec::new(),
     }
   }
@@ -168,25 +178,42 @@ pub struct WebPushClient {
 }
 
 enum Attempt {
-  Done(OutcomeKind, Option<PushResponse>),
-  Retry(Option<Duration>, Option<PushResponse>, Option<Error>),
+  Done(OutcomeKind, Option<Answered>),
+  Retry(Option<Duration>, Option<Answered>, Option<Error>),
 }
 
-fn classify(result: Result<PushResponse>, now: SystemTime) -> Attempt {
-  match result {
-    Ok(response) => match response.status {
-      200..=299 => Attempt::Done(OutcomeKind::Sent, Some(response)),
-      404 | 410 => Attempt::Done(OutcomeKind::Gone, Some(response)),
-      408 | 429 | 500..=599 => {
-        let retry_after = response
-          .header("retry-after")
-          .and_then(|v| parse_retry_after(v, now));
-        Attempt::Retry(retry_after, Some(response), None)
-      }
-      _ => Attempt::Done(OutcomeKind::Rejected, Some(response)),
-    },
+/// A push service's answer with what it says about itself.
+struct Answered {
+  response: PushResponse,
+  answer: push_services::ServiceAnswer,
+  key_mismatch: bool,
+}
+
+fn classify(result: Result<PushResponse>, service: Option<Service>, now: SystemTime) -> Attempt {
+  let response = match result {
+    Ok(response) => response,
     // `send` fails only with network errors and timeouts: both transient.
-    Err(err) => Attempt::Retry(None, None, Some(err)),
+    Err(err) => return Attempt::Retry(None, None, Some(err)),
+  };
+  let answer = if response.is_success() {
+    push_services::ServiceAnswer::default()
+  } else {
+    push_services::read_answer(service, &response.headers, &response.body)
+  };
+  let meaning = push_services::meaning(service, response.status, answer.reason.as_deref());
+  let retry_after = response
+    .header("retry-after")
+    .and_then(|v| parse_retry_after(v, now));
+  let answered = Some(Answered {
+    response,
+    answer,
+    key_mismatch: meaning == Meaning::KeyMismatch,
+  });
+  match meaning {
+    Meaning::Accepted => Attempt::Done(OutcomeKind::Sent, answered),
+    Meaning::Gone => Attempt::Done(OutcomeKind::Gone, answered),
+    Meaning::Refused | Meaning::KeyMismatch => Attempt::Done(OutcomeKind::Rejected, answered),
+    Meaning::Throttled | Meaning::Unavailable => Attempt::Retry(retry_after, answered, None),
   }
 }
 
@@ -241,7 +268,7 @@ impl WebPushClient {
         &subscription,
         target.payload.as_deref(),
         &options,
-        vapid::now_secs(),
+        crate::clock::now_secs(),
       )?;
       Ok((request, options.ttl))
     });
@@ -258,6 +285,7 @@ impl WebPushClient {
         )
       }
     };
+    let service = push_services::identify(&request.endpoint);
     let started = Instant::now();
     let mut attempts = 0;
     loop {
@@ -266,7 +294,7 @@ impl WebPushClient {
       }
       attempts += 1;
       let result = self.http.send(&request, Some(self.config.timeout)).await;
-      let (kind, response, error, retry_after) = match classify(result, SystemTime::now()) {
+      let (kind, response, error, retry_after) = match classify(result, service, SystemTime::now()) {
         Attempt::Done(kind, response) => (kind, response, None, None),
         Attempt::Retry(retry_after, response, error) => {
           match self.config.retry.next_delay(
@@ -300,20 +328,40 @@ impl WebPushClient {
   }
 }
 
+/// The message of an error answer: the status, the service's reason, and for a key mismatch
+/// what it means.
+pub fn answer_message(status: u16, answer: &push_services::ServiceAnswer, key_mismatch: bool) -> String {
+  let mut message = format!("push service answered {status}");
+  if let Some(reason) = &answer.reason {
+    message.push_str(&format!(" ({reason})"));
+  }
+  if key_mismatch {
+    message.push_str(": the subscription was created with another VAPID key (applicationServerKey); it is not gone, but this server's VAPID keys cannot reach it — check that the server uses the key pair the page subscribed with");
+  }
+  message
+}
+
 #[allow(clippy::too_many_arguments)]
 fn finish(
   index: u64,
   endpoint: String,
   kind: OutcomeKind,
   attempts: u32,
-  response: Option<PushResponse>,
+  answered: Option<Answered>,
   error: Option<Error>,
   retry_after: Option<Duration>,
   keep_headers: bool,
 ) -> Outcome {
   let retry_after_ms = retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-  match (response, error) {
-    (Some(response), _) => Outcome {
+  match (answered, error) {
+    (
+      Some(Answered {
+        response,
+        answer,
+        key_mismatch,
+      }),
+      _,
+    ) => Outcome {
       kind,
       endpoint,
       index,
@@ -321,8 +369,10 @@ fn finish(
       attempts,
       retry_after_ms,
       code: (kind != OutcomeKind::Sent).then_some("ERR_UNEXPECTED_STATUS"),
-      message: (kind != OutcomeKind::Sent).then(|| format!("push service answered {}", response.status)),
+      message: (kind != OutcomeKind::Sent).then(|| answer_message(response.status, &answer, key_mismatch)),
       body: Some(response.body),
+      reason: answer.reason,
+      errno: answer.errno,
       headers: if keep_headers {
         response.headers
       } else {

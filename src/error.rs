@@ -68,7 +68,7 @@ pub enum Error {
   /// Connecting to or talking with the push service failed.
   Network { reason: String },
   /// The endpoint's host is not allowed by the client's endpoint policy.
-  EndpointNotAllowed { host: String },
+  EndpointNotAllowed { host: String, rule: &'static str },
   /// A client option has an invalid value.
   InvalidOption {
     name: &'static str,
@@ -207,9 +207,9 @@ impl fmt::Display for Error {
       Error::InvalidCa { reason } => write!(f, "ca {reason}"),
       Error::Timeout { ms } => write!(f, "the push service did not answer within the timeout of {ms} ms"),
       Error::Network { reason } => write!(f, "request to the push service failed: {reason}"),
-      Error::EndpointNotAllowed { host } => write!(
+      Error::EndpointNotAllowed { host, rule } => write!(
         f,
-        "subscription endpoint host {host:?} is not allowed by the endpoint policy (push-services: FCM, Mozilla, Apple, Windows)"
+        "subscription endpoint host {host:?} is not allowed by the endpoint policy: {rule}"
       ),
       Error::InvalidOption { name, reason } => write!(f, "option {name} {reason}"),
       Error::PushService { reason } => write!(f, "local push service: {reason}"),
@@ -275,6 +275,13 @@ mod tests {
           rule: "r".into(),
         },
         "notification.title",
+      ),
+      (
+        Error::EndpointNotAllowed {
+          host: "10.0.0.5".into(),
+          rule: "r",
+        },
+        "endpoint host",
       ),
       (
         Error::InvalidOption {

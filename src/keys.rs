@@ -16,9 +16,9 @@ use crate::base64url;
 use crate::error::{Error, Result};
 
 /// Length of an uncompressed SEC1 P-256 point.
-pub const PUBLIC_KEY_LEN: usize = 65;
+pub const PUBLIC_KEY_LEN: usize = crate::crypto::PUBLIC_KEY_LEN;
 /// Length of a P-256 private scalar.
-pub const PRIVATE_KEY_LEN: usize = 32;
+pub const PRIVATE_KEY_LEN: usize = crate::crypto::PRIVATE_KEY_LEN;
 /// Length of the subscription auth secret.
 pub const AUTH_SECRET_LEN: usize = 16;
 
@@ -207,7 +207,7 @@ pub struct KeyPair {
 impl KeyPair {
   /// Generates a fresh key pair (aws-lc-rs keygen; both halves re-validated by p256).
   pub fn generate() -> Result<Self> {
-    let generated = crate::fast_p256::generate_key_pair()?;
+    let generated = crate::crypto::generate_key_pair()?;
     Ok(Self {
       public_key: PublicKey::from_bytes(&generated.public_key, KeyRole::Vapid)?,
       private_key: PrivateKey::from_bytes(generated.private_key.as_slice(), KeyRole::Vapid)?,

@@ -18,15 +18,20 @@
 
 pub mod base64url;
 pub mod client;
+pub mod clock;
+pub mod crypto;
 pub mod declarative;
 pub mod ece;
+pub mod endpoint_policy;
 pub mod error;
 pub mod fanout;
-pub mod fast_p256;
+pub mod headers;
 pub mod keys;
+pub mod push_services;
 pub mod request;
 pub mod retry;
 pub mod send;
+pub mod subscription;
 pub mod testing;
 pub mod tls;
 pub mod vapid;

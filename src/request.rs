@@ -4,15 +4,16 @@
 //! `aes128gcm`), so `generateRequestDetails` returns what web-push returns; sending is a
 //! separate step (`send`).
 
-use std::net::IpAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use url::{Host, Url};
+use url::Url;
 
 use crate::ece::{self, ContentEncoding};
 use crate::error::{Error, Result};
-use crate::keys::{AuthSecret, KeyRole, PublicKey};
+use crate::headers::{find_header, validate_header, Headers};
+use crate::push_services;
+use crate::subscription::Subscription;
 use crate::vapid::{self, VapidKey};
 
 /// Default `TTL`: four weeks, as web-push.
@@ -92,129 +93,6 @@ pub fn validate_topic(topic: &str) -> Result<()> {
     });
   }
   Ok(())
-}
-
-/// Parses a push endpoint: an absolute `https:` URL, or `http:` to a loopback host
-/// (127.0.0.0/8, ::1, localhost) for tests and the local push service.
-pub fn parse_endpoint(endpoint: &str) -> Result<Url> {
-  let invalid = |reason: String| Error::InvalidEndpoint { reason };
-  if endpoint.is_empty() {
-    return Err(invalid("is empty".into()));
-  }
-  let url = Url::parse(endpoint).map_err(|e| invalid(format!("is not a valid URL ({e})")))?;
-  match url.scheme() {
-    "https" if url.host().is_some() => Ok(url),
-    "http" if url.host().is_some_and(|host| is_loopback(&host)) => Ok(url),
-    "http" => Err(invalid(
-      "uses http: to a non-loopback host; push services require https:".into(),
-    )),
-    scheme => Err(invalid(format!(
-      "has scheme {scheme:?}; push services require https:"
-    ))),
-  }
-}
-
-fn is_loopback(host: &Host<&str>) -> bool {
-  match host {
-    Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-    Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
-    Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
-  }
-}
-
-/// Which endpoints a client sends to: protection against server-side request forgery
-/// through user-submitted subscriptions (an attacker posts `{"endpoint": "https://internal/…"}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EndpointPolicy {
-  /// Any `https:` endpoint (and `http:` to loopback). The default.
-  #[default]
-  Https,
-  /// Only the browsers' push services: FCM (`fcm.googleapis.com`), Mozilla
-  /// (`*.push.services.mozilla.com`), Apple (`*.push.apple.com`), Windows (`*.notify.windows.com`).
-  PushServices,
-}
-
-/// Hosts of the browsers' push services: exact names and `.suffix` domains.
-const PUSH_SERVICE_HOSTS: &[&str] = &[
-  "fcm.googleapis.com",
-  ".push.services.mozilla.com",
-  ".push.apple.com",
-  ".notify.windows.com",
-];
-
-impl EndpointPolicy {
-  /// Checks an already parsed endpoint.
-  pub fn check(self, endpoint: &Url) -> Result<()> {
-    match self {
-      EndpointPolicy::Https => Ok(()),
-      EndpointPolicy::PushServices => {
-        let host = endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
-        let known = endpoint.scheme() == "https"
-          && endpoint.port().is_none()
-          && PUSH_SERVICE_HOSTS
-            .iter()
-            .any(|known| match known.strip_prefix('.') {
-              Some(domain) => host
-                .strip_suffix(domain)
-                .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
-              None => host == *known,
-            });
-        if known {
-          Ok(())
-        } else {
-          Err(Error::EndpointNotAllowed { host })
-        }
-      }
-    }
-  }
-}
-
-impl FromStr for EndpointPolicy {
-  type Err = Error;
-
-  fn from_str(value: &str) -> Result<Self> {
-    match value {
-      "https" => Ok(EndpointPolicy::Https),
-      "push-services" => Ok(EndpointPolicy::PushServices),
-      _ => Err(Error::InvalidOption {
-        name: "endpointPolicy",
-        reason: "must be \"https\", \"push-services\" or a function",
-      }),
-    }
-  }
-}
-
-/// A subscription's validated keys.
-#[derive(Debug, Clone)]
-pub struct SubscriptionKeys {
-  /// The user agent's public key.
-  pub p256dh: PublicKey,
-  /// The auth secret.
-  pub auth: AuthSecret,
-}
-
-/// A validated subscription.
-#[derive(Debug, Clone)]
-pub struct Subscription {
-  /// The push endpoint.
-  pub endpoint: Url,
-  /// Keys; only needed to send a payload.
-  pub keys: Option<SubscriptionKeys>,
-}
-
-impl Subscription {
-  /// Validates an endpoint and optional base64url keys (both or neither are used).
-  pub fn parse(endpoint: &str, p256dh: Option<&str>, auth: Option<&str>) -> Result<Self> {
-    let endpoint = parse_endpoint(endpoint)?;
-    let keys = match (p256dh, auth) {
-      (Some(p256dh), Some(auth)) => Some(SubscriptionKeys {
-        p256dh: PublicKey::from_base64(p256dh, KeyRole::P256dh)?,
-        auth: AuthSecret::from_base64(auth)?,
-      }),
-      _ => None,
-    };
-    Ok(Self { endpoint, keys })
-  }
 }
 
 /// VAPID identity for a request.
@@ -300,45 +178,6 @@ impl PushRequest {
   }
 }
 
-/// The value of header `name` in `headers` (case-insensitive; the first one wins).
-pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-  headers
-    .iter()
-    .find(|(n, _)| n.eq_ignore_ascii_case(name))
-    .map(|(_, v)| v.as_str())
-}
-
-struct Headers(Vec<(String, String)>);
-
-impl Headers {
-  fn set(&mut self, name: &str, value: String) {
-    match self.0.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-      Some(entry) => entry.1 = value,
-      None => self.0.push((name.to_owned(), value)),
-    }
-  }
-
-  fn get(&self, name: &str) -> Option<&str> {
-    find_header(&self.0, name)
-  }
-}
-
-fn validate_header(name: &str, value: &str) -> Result<()> {
-  if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-    return Err(Error::InvalidHeader {
-      name: name.to_owned(),
-      reason: "is not a valid HTTP header name",
-    });
-  }
-  if reqwest::header::HeaderValue::from_str(value).is_err() {
-    return Err(Error::InvalidHeader {
-      name: name.to_owned(),
-      reason: "has a value with characters HTTP does not allow (control characters such as CR or LF)",
-    });
-  }
-  Ok(())
-}
-
 /// Builds the request (encrypting `payload` if given) at time `now` (seconds since the epoch).
 pub fn build(
   subscription: &Subscription,
@@ -349,6 +188,11 @@ pub fn build(
   if let Some(topic) = &options.topic {
     validate_topic(topic)?;
   }
+  push_services::check_request(
+    push_services::identify(&subscription.endpoint),
+    options.vapid.as_ref().map(|v| v.subject.as_str()),
+    options.topic.as_deref(),
+  )?;
   let mut headers = Headers(vec![("TTL".to_owned(), options.ttl.to_string())]);
   for (name, value) in &options.extra_headers {
     validate_header(name, value)?;
@@ -411,7 +255,8 @@ pub fn build(
 mod tests {
   use super::*;
   use crate::ece::{MessageHeaders, ReceiverKeys};
-  use crate::keys::KeyPair;
+  use crate::keys::{AuthSecret, KeyPair, PublicKey};
+  use crate::subscription::{parse_endpoint, SubscriptionKeys};
 
   fn subscription() -> (Subscription, ReceiverKeys) {
     let pair = KeyPair::generate().unwrap();
@@ -587,63 +432,6 @@ mod tests {
       .header("Authorization")
       .unwrap()
       .starts_with("vapid "));
-  }
-
-  #[test]
-  fn endpoints_must_be_https_or_loopback_http() {
-    for ok in [
-      "https://fcm.googleapis.com/x",
-      "http://127.0.0.1:8080/p",
-      "http://localhost/p",
-      "http://[::1]:9/p",
-    ] {
-      assert!(parse_endpoint(ok).is_ok(), "{ok}");
-    }
-    for (bad, why) in [
-      ("http://push.example.com/x", "non-loopback"),
-      ("ftp://push.example.com/x", "scheme"),
-      ("not a url", "not a valid URL"),
-      ("", "empty"),
-    ] {
-      let err = parse_endpoint(bad).unwrap_err();
-      assert_eq!(err.code(), "ERR_INVALID_ENDPOINT");
-      assert!(err.to_string().contains(why), "{err}");
-    }
-  }
-
-  #[test]
-  fn push_services_policy_allows_only_known_hosts() {
-    let policy = EndpointPolicy::PushServices;
-    for ok in [
-      "https://fcm.googleapis.com/fcm/send/abc",
-      "https://updates.push.services.mozilla.com/wpush/v2/abc",
-      "https://web.push.apple.com/QGx",
-      "https://wns2-par02p.notify.windows.com/w/?token=x",
-    ] {
-      assert!(policy.check(&parse_endpoint(ok).unwrap()).is_ok(), "{ok}");
-    }
-    for bad in [
-      "https://push.services.mozilla.com.evil.example/x",
-      "https://evilpush.apple.com/x",
-      "https://fcm.googleapis.com:8443/x",
-      "https://169.254.169.254/latest/meta-data",
-      "http://127.0.0.1:8080/push/x",
-      "https://.push.apple.com/x",
-    ] {
-      let Ok(url) = parse_endpoint(bad) else { continue };
-      assert_eq!(
-        policy.check(&url).unwrap_err().code(),
-        "ERR_ENDPOINT_NOT_ALLOWED",
-        "{bad}"
-      );
-    }
-    assert!(EndpointPolicy::Https
-      .check(&parse_endpoint("https://anything.example/x").unwrap())
-      .is_ok());
-    assert_eq!(
-      "open".parse::<EndpointPolicy>().unwrap_err().code(),
-      "ERR_INVALID_OPTION"
-    );
   }
 
   #[test]

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::fast_p256::fill_random;
+use crate::crypto::fill_random;
 
 /// First backoff step.
 pub const BASE_DELAY: Duration = Duration::from_millis(250);

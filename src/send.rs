@@ -77,7 +77,7 @@ impl PushResponse {
 
   /// The value of header `name` (case-insensitive).
   pub fn header(&self, name: &str) -> Option<&str> {
-    crate::request::find_header(&self.headers, name)
+    crate::headers::find_header(&self.headers, name)
   }
 }
 

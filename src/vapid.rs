@@ -6,15 +6,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::base64url;
+use crate::crypto::Es256Signer;
 use crate::ece::ContentEncoding;
 use crate::error::{Error, Result};
-use crate::fast_p256::Es256Signer;
 use crate::keys::{KeyRole, PrivateKey, PublicKey};
 
 /// Default token lifetime: 12 hours (as web-push).
@@ -26,13 +25,6 @@ pub const REFRESH_MARGIN_SECS: u64 = 60 * 60;
 
 /// `{"typ":"JWT","alg":"ES256"}`, base64url.
 const JWT_HEADER_B64: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9";
-
-/// Seconds since the Unix epoch.
-pub fn now_secs() -> u64 {
-  SystemTime::now()
-    .duration_since(UNIX_EPOCH)
-    .map_or(0, |d| d.as_secs())
-}
 
 /// Checks that `subject` is a `mailto:` or `https:` URL.
 pub fn validate_subject(subject: &str) -> Result<()> {
@@ -127,7 +119,7 @@ impl VapidKey {
     let public = PublicKey::from_base64(public_key, KeyRole::Vapid)?;
     let private = PrivateKey::from_base64(private_key, KeyRole::Vapid)?;
     Ok(Self {
-      signer: Es256Signer::new(&private, &public)?,
+      signer: Es256Signer::new(&private.to_bytes(), public.as_bytes())?,
       public_key_b64: public.to_base64(),
       tokens: Mutex::new(HashMap::new()),
     })

@@ -11,8 +11,9 @@ use tokio_tungstenite::WebSocketStream;
 use web_push_rs::base64url;
 use web_push_rs::ece::{self, ContentEncoding, MessageHeaders, ReceiverKeys};
 use web_push_rs::keys::{AuthSecret, KeyPair};
-use web_push_rs::request::{self, RequestOptions, Subscription, VapidDetails};
+use web_push_rs::request::{self, RequestOptions, VapidDetails};
 use web_push_rs::send::{ClientOptions, HttpClient};
+use web_push_rs::subscription::Subscription;
 use web_push_rs::testing::{PushService, PushServiceConfig};
 
 type Socket = WebSocketStream<TcpStream>;
@@ -68,7 +69,7 @@ async fn push(endpoint: &str, browser: &Browser, text: &str, options: &RequestOp
     &sub,
     Some(text.as_bytes()),
     options,
-    web_push_rs::vapid::now_secs(),
+    web_push_rs::clock::now_secs(),
   )
   .unwrap();
   HttpClient::new(&ClientOptions::default())

@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use web_push_rs::ece::ContentEncoding;
 use web_push_rs::keys::KeyPair;
-use web_push_rs::request::{self, RequestOptions, Subscription, VapidDetails};
+use web_push_rs::request::{self, RequestOptions, VapidDetails};
 use web_push_rs::send::{ClientOptions, HttpClient};
+use web_push_rs::subscription::Subscription;
 use web_push_rs::testing::{PushService, PushServiceConfig};
-use web_push_rs::vapid::{self, VapidKey};
+use web_push_rs::vapid::VapidKey;
 
 struct Vapid {
   public: String,
@@ -51,7 +52,7 @@ async fn both_encodings_are_accepted_verified_and_decrypted() {
       &subscription(&created),
       Some(text.as_bytes()),
       &opts,
-      vapid::now_secs(),
+      web_push_rs::clock::now_secs(),
     )
     .unwrap();
     let response = client.send(&req, None).await.unwrap();
@@ -90,7 +91,7 @@ async fn tls_service_negotiates_http2_with_its_ca() {
     &subscription(&created),
     Some(b"over h2"),
     &options(&keys, ContentEncoding::Aes128Gcm),
-    vapid::now_secs(),
+    web_push_rs::clock::now_secs(),
   )
   .unwrap();
 
@@ -128,7 +129,7 @@ async fn the_service_refuses_what_real_services_refuse() {
   let keys = vapid_keys();
   let created = service.subscribe(Some(&keys.public)).unwrap();
   let sub = subscription(&created);
-  let now = vapid::now_secs();
+  let now = web_push_rs::clock::now_secs();
   let good = request::build(&sub, Some(b"x"), &options(&keys, ContentEncoding::Aes128Gcm), now).unwrap();
   let key = VapidKey::from_base64(&keys.public, &keys.private).unwrap();
   let with_token = |jwt: String| {

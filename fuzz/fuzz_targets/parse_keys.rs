@@ -1,5 +1,5 @@
 //! Key and subscription parsing: arbitrary strings into `PublicKey::from_base64` (every role),
-//! `PrivateKey::from_base64`, `AuthSecret::from_base64` and `request::Subscription::parse`.
+//! `PrivateKey::from_base64`, `AuthSecret::from_base64` and `subscription::Subscription::parse`.
 //!
 //! Input: `<public key>\n<private key>\n<auth>\n<endpoint>` (lossy UTF-8; missing lines are
 //! empty). Invariants: no panic; stable codes; accepted keys round-trip; error messages never
@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use web_push_rs::keys::{AuthSecret, KeyRole, PrivateKey, PublicKey};
-use web_push_rs::request::Subscription;
+use web_push_rs::subscription::Subscription;
 use web_push_rs_fuzz::{fields, looks_like_key};
 
 const ROLES: [KeyRole; 3] = [KeyRole::P256dh, KeyRole::Vapid, KeyRole::Decryption];

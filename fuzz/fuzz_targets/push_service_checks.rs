@@ -8,6 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use web_push_rs::ece::ReceiverKeys;
+use web_push_rs::push_services::Service;
 use web_push_rs::testing::checks::{self, SubscriptionView};
 use web_push_rs_fuzz::{application_server_key, http_message, receiver_keys, NOW, ORIGIN};
 
@@ -33,13 +34,17 @@ fuzz_target!(|data: &[u8]| {
   let (headers, body) = http_message(data);
   let keys = receiver_keys();
   let application_server_key = application_server_key();
-  // Once bound to the fixture VAPID key (401/403 paths) and once unbound (VAPID optional).
-  for bound in [Some(&application_server_key), None] {
+  // Once bound to the fixture VAPID key (401/403 paths) and once unbound (VAPID optional),
+  // each as the generic service and with Apple's extra rules.
+  let cases = [Some(&application_server_key), None]
+    .into_iter()
+    .flat_map(|bound| [(bound, None), (bound, Some(Service::Apple))]);
+  for (bound, profile) in cases {
     let view = SubscriptionView {
       keys: KeysField::wrap(&keys),
       application_server_key: bound,
     };
-    match checks::check(&view, ORIGIN, &headers, body, NOW) {
+    match checks::check(&view, ORIGIN, &headers, body, NOW, profile) {
       Ok(accepted) => {
         assert_eq!(accepted.encoding.is_some(), !body.is_empty());
         if let Some(vapid) = &accepted.vapid {

@@ -8,7 +8,7 @@ const crypto = require('node:crypto')
 const { Queue } = require('./deps.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject, requirePayload } = require('../args.js')
-const { QUEUE_NAME, keys, connectionOptions, createClient, reportFrom, decodeOutcome, KINDS } = require('./store.js')
+const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, decodeOutcome, KINDS } = require('./store.js')
 const { CampaignWorker } = require('./worker.js')
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
@@ -233,6 +233,7 @@ class Campaigns {
     const state = await this.redis.wpCancel(k.meta, Date.now())
     if (!state) throw invalid('ERR_CAMPAIGN_NOT_FOUND', `no campaign '${id}' under prefix '${this.prefix}'`)
     if (state !== 'cancelled') return this.report(id)
+    await this.redis.publish(signalChannel(this.prefix), JSON.stringify({ cancel: id }))
     let chunk = 0
     for (;;) {
       const chunks = Number(await this.redis.hget(k.meta, 'chunks'))

@@ -7,6 +7,7 @@
 //                                 counters done/sent/gone/rejected/failed/expired/cancelled
 //   {prefix}:campaign:{id}:out    hash: target index → its final outcome (HSETNX: written once)
 //   {prefix}:pause:{origin}       string with PX: a push-service origin paused by Retry-After
+//   {prefix}:signals              pub/sub channel: pauses and cancellations, for running rounds
 //   {prefix}:campaigns:*          BullMQ's queue; one job per chunk of targets (id `{id}.{k}`)
 //
 // Counters change in the same script that writes the outcome, so they always add up.
@@ -22,6 +23,7 @@ const keys = (prefix, id) => ({
   out: `${prefix}:campaign:${id}:out`,
 })
 const pauseKey = (prefix, origin) => `${prefix}:pause:${origin}`
+const signalChannel = (prefix) => `${prefix}:signals`
 
 // KEYS: meta. ARGV: fingerprint, payload, hasPayload, options JSON, now, chunkSize.
 // A new campaign starts in state `starting`; an existing one with the same fingerprint is
@@ -97,10 +99,14 @@ end
 return state
 `
 
-// KEYS: pause key. ARGV: until (ms since the epoch), ttl ms. Only ever extends the pause.
+// KEYS: pause key, signal channel. ARGV: origin, until (ms since the epoch), ttl ms.
+// Only ever extends the pause; tells running workers at once.
 const PAUSE = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if tonumber(ARGV[2]) > current then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('PUBLISH', KEYS[2], cjson.encode({pause = ARGV[1], ['until'] = tonumber(ARGV[2])}))
+end
 return 1
 `
 
@@ -139,7 +145,7 @@ function createClient(options) {
   redis.defineCommand('wpFinish', { numberOfKeys: 1, lua: FINISH })
   redis.defineCommand('wpRecord', { numberOfKeys: 2, lua: RECORD })
   redis.defineCommand('wpCancel', { numberOfKeys: 1, lua: CANCEL })
-  redis.defineCommand('wpPause', { numberOfKeys: 1, lua: PAUSE })
+  redis.defineCommand('wpPause', { numberOfKeys: 2, lua: PAUSE })
   return redis
 }
 
@@ -174,4 +180,4 @@ function decodeOutcome(index, value) {
   return o
 }
 
-module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, connectionOptions, createClient, reportFrom, encodeOutcome, decodeOutcome }
+module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, decodeOutcome }

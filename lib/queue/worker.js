@@ -11,7 +11,7 @@ const { Worker } = require('./deps.js')
 const { WebPush } = require('../client.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
-const { QUEUE_NAME, keys, pauseKey, encodeOutcome } = require('./store.js')
+const { QUEUE_NAME, keys, pauseKey, signalChannel, encodeOutcome } = require('./store.js')
 const { sendRound } = require('./send-round.js')
 
 const WORKER_KEYS = ['vapid', 'concurrency', 'chunksAtOnce', 'onGone', 'retry', 'lockDurationMs', 'stalledIntervalMs',
@@ -84,9 +84,10 @@ function itemOf(row, messageOptions) {
   const [endpoint, p256dh, auth, payload, options] = row
   const subscription = { endpoint }
   if (p256dh !== null || auth !== null) subscription.keys = { p256dh: p256dh ?? undefined, auth: auth ?? undefined }
-  const item = { subscription, options: { ...messageOptions } }
+  // The round's options object is shared by its items (it is only read).
+  const item = { subscription, options: messageOptions }
   if (payload !== undefined && payload !== null) item.payload = typeof payload === 'string' ? Buffer.from(payload, 'base64') : payload
-  if (options !== undefined && options !== null) item.options = { ...options, ...messageOptions }
+  if (options !== undefined && options !== null) item.options = typeof options === 'object' ? { ...messageOptions, ...options, ttl: messageOptions.ttl } : options
   return item
 }
 
@@ -96,6 +97,8 @@ class CampaignWorker {
   #push
   #worker
   #campaigns = new Map()
+  #rounds = new Set()
+  #subscriber
   #closed = false
 
   /** Use `campaigns.worker(options)`. */
@@ -115,6 +118,22 @@ class CampaignWorker {
       removeOnFail: { count: 1000 },
     })
     this.#worker.on('error', () => {}) // connection errors: BullMQ reconnects and retries
+    // Pauses and cancellations are published so running rounds stop at once; each round also
+    // polls for them (covers messages missed while disconnected).
+    this.#subscriber = owner.redis.duplicate()
+    this.#subscriber.on('error', () => {})
+    this.#subscriber.subscribe(signalChannel(owner.prefix)).catch(() => {})
+    this.#subscriber.on('message', (_channel, message) => {
+      let signal
+      try {
+        signal = JSON.parse(message)
+      } catch {
+        return
+      }
+      for (const round of this.#rounds) {
+        if (signal.cancel === round.id || (signal.pause && round.origins.has(signal.pause))) round.controller.abort()
+      }
+    })
   }
 
   /** The most targets this worker can have in flight (and so re-send after a crash). */
@@ -132,6 +151,7 @@ class CampaignWorker {
     if (this.#closed) return
     this.#closed = true
     await this.#worker.close()
+    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
     await this.#push.close()
     this.#owner._forget(this)
   }
@@ -216,8 +236,15 @@ class CampaignWorker {
     const redis = this.#owner.redis
     const items = ready.map((t) => itemOf(t.row, messageOptions))
     const controller = new AbortController()
+    const origins = new Set(ready.map((t) => t.origin))
+    const round = { id: c.id, origins, controller }
+    this.#rounds.add(round)
+    const originList = [...origins]
     const poll = setInterval(() => {
       redis.hget(c.keys.meta, 'state').then((state) => { if (state === 'cancelled') controller.abort() }, () => {})
+      redis.mget(...originList.map((o) => pauseKey(this.#owner.prefix, o))).then((until) => {
+        if (until.some((u) => Number(u || 0) > Date.now())) controller.abort()
+      }, () => {})
     }, STATE_POLL_MS)
     const onOutcome = async (outcomes) => {
       const entries = []
@@ -229,7 +256,8 @@ class CampaignWorker {
         if (o.kind !== 'failed') {
           entries.push([t, o.kind, { ...o, attempts }])
         } else if (o.code === 'ERR_ABORTED') {
-          entries.push([t, 'cancelled', { attempts }])
+          // The round stopped (cancelled, or an origin paused): not sent; the chunk loop decides.
+          t.attempts = attempts
         } else if (attempts >= s.attempts) {
           entries.push([t, 'failed', { ...o, attempts }])
         } else {
@@ -243,13 +271,17 @@ class CampaignWorker {
           }
         }
       }
-      const writes = [...pauses].map(([origin, until]) => redis.wpPause(pauseKey(this.#owner.prefix, origin), until, Math.max(1, until - now)))
+      const writes = [...pauses].map(([origin, until]) => {
+        const prefix = this.#owner.prefix
+        return redis.wpPause(pauseKey(prefix, origin), signalChannel(prefix), origin, until, Math.max(1, until - now))
+      })
       await Promise.all([this.#record(c, entries), ...writes])
     }
     try {
       await sendRound(this.#push, items, c.payload, { onOutcome, signal: controller.signal, subBatch: s.concurrency })
     } finally {
       clearInterval(poll)
+      this.#rounds.delete(round)
     }
   }
 }

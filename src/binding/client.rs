@@ -40,8 +40,10 @@ pub struct ClientInput {
   pub proxy: Option<String>,
   /// Extra CA certificates (PEM).
   pub ca: Option<String>,
-  /// `https` (default) or `push-services` (a JS function policy is applied by index.js).
+  /// `https` (default) or `push-services`.
   pub endpoint_policy: Option<String>,
+  /// True when the caller's own policy function (applied by lib/client.js) decides instead.
+  pub custom_endpoint_policy: Option<bool>,
 }
 
 /// What happened to one message.
@@ -65,6 +67,10 @@ pub struct OutcomeOutput {
   pub message: Option<String>,
   /// Last response body.
   pub body: Option<String>,
+  /// The push service's own reason for its answer.
+  pub reason: Option<String>,
+  /// Mozilla autopush's `errno`.
+  pub errno: Option<i64>,
   /// Response headers (single sends only).
   pub headers: Option<std::collections::HashMap<String, String>>,
 }
@@ -87,6 +93,8 @@ impl From<Outcome> for OutcomeOutput {
       code: o.code.map(str::to_owned),
       message: o.message,
       body: o.body,
+      reason: o.reason,
+      errno: o.errno,
       headers: (!o.headers.is_empty()).then(|| o.headers.into_iter().collect()),
     }
   }
@@ -197,6 +205,9 @@ fn config_of(input: ClientInput) -> Result<ClientConfig> {
   };
   if let Some(policy) = &input.endpoint_policy {
     config.endpoint_policy = policy.parse()?;
+  }
+  if input.custom_endpoint_policy == Some(true) {
+    config.endpoint_policy = crate::endpoint_policy::EndpointPolicy::Custom;
   }
   Ok(config)
 }

@@ -66,7 +66,7 @@ pub struct SubscriptionKeyMaterial {
 pub fn generate_subscription_key_material() -> napi::Result<SubscriptionKeyMaterial> {
   let pair = KeyPair::generate()?;
   let mut auth = [0u8; 16];
-  crate::fast_p256::fill_random(&mut auth)?;
+  crate::crypto::fill_random(&mut auth)?;
   Ok(SubscriptionKeyMaterial {
     p256dh: pair.public_key.to_base64(),
     auth: base64url::encode(&auth),

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use crate::push_services::Service;
 use crate::testing::{FaultAction, FaultScope, PushService, PushServiceConfig};
 
 /// A subscription handed out by the service.
@@ -102,6 +103,9 @@ pub struct FaultInput {
   pub reset: Option<bool>,
   /// Answer normally after this many milliseconds.
   pub delay_ms: Option<f64>,
+  /// A failure by meaning (`gone`, `throttled`, `too-large`, `bad-jwt`, `key-mismatch`,
+  /// `unavailable`), answered the way the service's profile answers it.
+  pub kind: Option<String>,
 }
 
 /// Request counters of the service.
@@ -196,6 +200,32 @@ impl PushServiceHandle {
   /// Arms a fault for the next matching requests.
   #[napi]
   pub fn fail_next(&self, fault: FaultInput) -> napi::Result<()> {
+    if let Some(kind) = &fault.kind {
+      if fault.status.is_some() || fault.stall.is_some() || fault.reset.is_some() || fault.delay_ms.is_some()
+      {
+        return Err(
+          crate::Error::InvalidOption {
+            name: "fault",
+            reason: "needs exactly one of kind, status, stall, reset or delayMs",
+          }
+          .into(),
+        );
+      }
+      let retry_after = match &fault.retry_after {
+        Some(value) => value.parse::<u64>().map_err(|_| crate::Error::InvalidOption {
+          name: "fault.retryAfter",
+          reason: "must be a whole number of seconds with a kind",
+        })?,
+        None => 1,
+      };
+      let scope = fault.endpoint.map_or(FaultScope::Any, FaultScope::Endpoint);
+      let action = FaultAction::Kind {
+        kind: kind.parse()?,
+        retry_after,
+      };
+      self.inner.fail_next(scope, action, fault.times);
+      return Ok(());
+    }
     let action = match (fault.status, fault.stall, fault.reset, fault.delay_ms) {
       (Some(status), None, None, None) => FaultAction::Status {
         status: u16::try_from(status)
@@ -216,7 +246,7 @@ impl PushServiceHandle {
         return Err(
           crate::Error::InvalidOption {
             name: "fault",
-            reason: "needs exactly one of status, stall, reset or delayMs",
+            reason: "needs exactly one of kind, status, stall, reset or delayMs",
           }
           .into(),
         )
@@ -256,7 +286,15 @@ pub async fn start_push_service(
   tls: Option<bool>,
   sink: Option<bool>,
   http2: Option<bool>,
+  profile: Option<String>,
 ) -> napi::Result<PushServiceHandle> {
+  let profile = match profile.as_deref() {
+    None => None,
+    Some(name) => Some(Service::from_profile(name).ok_or(crate::Error::InvalidOption {
+      name: "profile",
+      reason: "must be \"mozilla\", \"apple\", \"fcm\" or \"wns\"",
+    })?),
+  };
   let port = u16::try_from(port.unwrap_or(0)).map_err(|_| crate::Error::PushService {
     reason: "port must be 0..65535".into(),
   })?;
@@ -265,6 +303,7 @@ pub async fn start_push_service(
     tls: tls.unwrap_or(false),
     sink: sink.unwrap_or(false),
     http2: http2.unwrap_or(true),
+    profile,
   })
   .await?;
   Ok(PushServiceHandle { inner })

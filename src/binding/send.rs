@@ -7,10 +7,13 @@ use std::time::Duration;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use crate::client::answer_message;
+use crate::endpoint_policy::EndpointPolicy;
 use crate::error::{Error, Result};
-use crate::request::{self, RequestOptions, Subscription, VapidDetails};
+use crate::push_services;
+use crate::request::{self, RequestOptions, VapidDetails};
 use crate::send::{ClientOptions, HttpClient};
-use crate::vapid;
+use crate::subscription::Subscription;
 
 /// One push request, normalized by `index.js`.
 #[napi(object, object_to_js = false)]
@@ -64,7 +67,7 @@ impl Prepared {
       &self.subscription,
       self.payload.as_deref(),
       &self.options,
-      vapid::now_secs(),
+      crate::clock::now_secs(),
     )
   }
 }
@@ -162,6 +165,12 @@ pub struct SendResult {
   pub body: String,
   /// `HTTP/1.1` or `HTTP/2`.
   pub http_version: String,
+  /// For an error answer: the push service's own reason, when it gave one.
+  pub reason: Option<String>,
+  /// For an error answer: Mozilla autopush's `errno`.
+  pub errno: Option<i64>,
+  /// For an error answer: what it means (status, reason, and for a VAPID key mismatch, what to do).
+  pub message: Option<String>,
 }
 
 /// Builds and sends a push request; resolves with any HTTP answer (index.js rejects non-2xx),
@@ -169,9 +178,20 @@ pub struct SendResult {
 #[napi]
 pub async fn send_request(input: RequestInput) -> napi::Result<SendResult> {
   let prepared = prepare(input)?;
+  EndpointPolicy::default().check(&prepared.subscription.endpoint)?;
   let built = prepared.build()?;
   let client = HttpClient::shared(&prepared.client)?;
   let response = client.send(&built, prepared.timeout).await?;
+  let service = push_services::identify(&built.endpoint);
+  let (answer, message) = if response.is_success() {
+    (push_services::ServiceAnswer::default(), None)
+  } else {
+    let answer = push_services::read_answer(service, &response.headers, &response.body);
+    let key_mismatch = push_services::meaning(service, response.status, answer.reason.as_deref())
+      == push_services::Meaning::KeyMismatch;
+    let message = answer_message(response.status, &answer, key_mismatch);
+    (answer, Some(message))
+  };
   let mut headers = HashMap::new();
   for (name, value) in response.headers {
     headers
@@ -187,5 +207,8 @@ pub async fn send_request(input: RequestInput) -> napi::Result<SendResult> {
     headers,
     body: response.body,
     http_version: response.http_version.to_owned(),
+    reason: answer.reason,
+    errno: answer.errno,
+    message,
   })
 }

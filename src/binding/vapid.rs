@@ -39,7 +39,7 @@ impl Task for VapidHeadersTask {
       Some(value) => value.parse()?,
       None => ContentEncoding::Aes128Gcm,
     };
-    let now = vapid::now_secs();
+    let now = crate::clock::now_secs();
     let expires_at = match self.expiration {
       None => now + vapid::DEFAULT_EXPIRATION_SECS,
       Some(exp) if exp.fract() != 0.0 || !exp.is_finite() || exp < 0.0 => {
@@ -139,4 +139,15 @@ pub fn validate_vapid_details(subject: String, public_key: String, private_key: 
   vapid::validate_subject(&subject)?;
   vapid::cached_key(&public_key, &private_key)?;
   Ok(())
+}
+
+/// The warning for a VAPID subject that Apple's push service refuses (localhost or a reserved
+/// name) though FCM and Mozilla accept it; `null` for a usable subject.
+#[napi]
+pub fn apple_subject_warning(subject: String) -> Option<String> {
+  crate::push_services::apple_subject_problem(&subject).map(|problem| {
+    format!(
+      "VAPID subject {problem}. Sends to Apple endpoints will be refused locally with ERR_INVALID_SUBJECT."
+    )
+  })
 }

@@ -14,8 +14,8 @@ use std::str::FromStr;
 use zeroize::Zeroizing;
 
 use crate::base64url;
+use crate::crypto;
 use crate::error::{Error, Result};
-use crate::fast_p256;
 use crate::keys::{AuthSecret, KeyRole, PrivateKey, PublicKey, PUBLIC_KEY_LEN};
 
 use aes128gcm::SALT_LEN;
@@ -102,8 +102,8 @@ pub fn encrypt(
 ) -> Result<EncryptedMessage> {
   check_size(plaintext, encoding)?;
   let mut salt = [0u8; SALT_LEN];
-  fast_p256::fill_random(&mut salt)?;
-  let agreement = fast_p256::ephemeral_agreement(receiver)?;
+  crypto::fill_random(&mut salt)?;
+  let agreement = crypto::ephemeral_agreement(receiver.as_bytes())?;
   seal(
     &agreement.shared_secret,
     agreement.public_key,

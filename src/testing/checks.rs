@@ -68,7 +68,8 @@ pub struct SubscriptionView<'a> {
   pub application_server_key: Option<&'a PublicKey>,
 }
 
-use crate::request::find_header as header;
+use crate::headers::find_header as header;
+use crate::push_services::{self, Service};
 
 /// Checks one POST to a known, unexpired subscription.
 pub fn check(
@@ -77,6 +78,7 @@ pub fn check(
   headers: &[(String, String)],
   body: &[u8],
   now: u64,
+  profile: Option<Service>,
 ) -> Result<Accepted, Rejection> {
   if body.len() > MAX_BODY {
     return Err(reject(
@@ -98,6 +100,15 @@ pub fn check(
     validate_topic(value).map_err(|e| reject(400, e.to_string()))?;
   }
   let vapid = check_vapid(subscription, origin, headers, now)?;
+  if profile == Some(Service::Apple) {
+    let subject = vapid.as_ref().and_then(|v| v.sub.as_deref());
+    if let Some(problem) = subject.and_then(push_services::apple_subject_problem) {
+      return Err(reject(403, format!("VAPID subject {problem}")));
+    }
+    if topic.as_ref().is_some_and(|t| t.len() % 4 == 1) {
+      return Err(reject(400, "Topic does not decode as base64url"));
+    }
+  }
 
   let (payload, encoding) = if body.is_empty() {
     (Some(Vec::new()), None)

@@ -14,10 +14,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::base64url;
+use crate::crypto::fill_random;
 use crate::ece::{ContentEncoding, ReceiverKeys};
 use crate::error::{Error, Result};
-use crate::fast_p256::fill_random;
 use crate::keys::{AuthSecret, KeyPair, KeyRole, PublicKey};
+use crate::push_services::{FailureKind, Service};
 
 pub use checks::{Rejection, VapidInfo};
 
@@ -33,6 +34,9 @@ pub struct PushServiceConfig {
   /// Benchmark sink: answer every POST to `/push/*` with 201 without checking, decrypting or
   /// recording it (a remote push service's cost is not on the sender's machine).
   pub sink: bool,
+  /// Answer like this vendor's service (endpoint shape, error bodies and headers, extra
+  /// checks); `None` is the generic autopush-like service at `/push/{id}`.
+  pub profile: Option<Service>,
 }
 
 impl Default for PushServiceConfig {
@@ -42,6 +46,7 @@ impl Default for PushServiceConfig {
       tls: false,
       http2: true,
       sink: false,
+      profile: None,
     }
   }
 }
@@ -100,6 +105,14 @@ pub enum FaultAction {
   Reset,
   /// Wait this long, then handle the request normally.
   Delay(std::time::Duration),
+  /// Answer a failure of this kind the way the service's profile does
+  /// ([`crate::push_services::canned_answer`]), with `Retry-After` seconds for throttling.
+  Kind {
+    /// What failed.
+    kind: FailureKind,
+    /// `Retry-After` seconds (throttling only).
+    retry_after: u64,
+  },
 }
 
 /// Which requests a fault applies to.
@@ -155,6 +168,7 @@ struct State {
 
 pub(crate) struct Shared {
   origin: String,
+  pub(crate) profile: Option<Service>,
   pub(crate) sink: bool,
   state: Mutex<State>,
   /// Set to true when the service closes; every connection task watches it.
@@ -193,7 +207,14 @@ impl Shared {
       },
       application_server_key: subscription.application_server_key.as_ref(),
     };
-    let accepted = checks::check(&view, &self.origin, &headers, body, crate::vapid::now_secs())?;
+    let accepted = checks::check(
+      &view,
+      &self.origin,
+      &headers,
+      body,
+      crate::clock::now_secs(),
+      self.profile,
+    )?;
     let browser = match &subscription.holder {
       Holder::Browser { uaid, channel_id } => Some((uaid.clone(), channel_id.clone())),
       Holder::Local(_) => None,
@@ -206,7 +227,7 @@ impl Shared {
       websocket::deliver(&mut state, &uaid, notification, accepted.ttl);
     }
     state.messages.push(ReceivedMessage {
-      endpoint: format!("{}/push/{id}", self.origin),
+      endpoint: self.endpoint_of(id),
       payload: accepted.payload,
       version,
       ack: None,
@@ -225,6 +246,16 @@ impl Shared {
     &self.origin
   }
 
+  /// The path prefix of this service's endpoints (its profile's shape, or `/push/`).
+  pub(crate) fn endpoint_path(&self) -> &'static str {
+    self.profile.map_or("/push/", Service::endpoint_path)
+  }
+
+  /// The endpoint of subscription `id`.
+  pub(crate) fn endpoint_of(&self, id: &str) -> String {
+    format!("{}{}{id}", self.origin, self.endpoint_path())
+  }
+
   /// A fresh id for a WebSocket connection.
   pub(crate) fn next_connection_id(&self) -> u64 {
     self
@@ -236,7 +267,7 @@ impl Shared {
   pub(crate) fn take_fault(&self, id: &str) -> Option<FaultAction> {
     let mut state = self.lock();
     state.stats.requests += 1;
-    let endpoint = format!("{}/push/{id}", self.origin);
+    let endpoint = self.endpoint_of(id);
     let fault = state.faults.iter_mut().find(|f| {
       f.remaining > 0
         && match &f.scope {
@@ -291,6 +322,7 @@ impl PushService {
     let (shutdown, stopped) = tokio::sync::watch::channel(false);
     let shared = Arc::new(Shared {
       origin: format!("{scheme}://127.0.0.1:{port}"),
+      profile: config.profile,
       sink: config.sink,
       state: Mutex::default(),
       stopped: stopped.clone(),
@@ -348,7 +380,7 @@ impl PushService {
     fill_random(&mut id)?;
     let id = base64url::encode(&id);
     let created = CreatedSubscription {
-      endpoint: format!("{}/push/{id}", self.origin()),
+      endpoint: self.shared.endpoint_of(&id),
       p256dh: pair.public_key.to_base64(),
       auth: base64url::encode(&auth),
     };
@@ -411,7 +443,7 @@ impl PushService {
   fn id_of(&self, endpoint: &str) -> Option<String> {
     endpoint
       .strip_prefix(self.origin())?
-      .strip_prefix("/push/")
+      .strip_prefix(self.shared.endpoint_path())
       .map(str::to_owned)
   }
 

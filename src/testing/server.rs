@@ -11,7 +11,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::websocket::{self, SUBPROTOCOL};
-use super::{FaultAction, Shared};
+use super::{FaultAction, Rejection, Shared};
+use crate::push_services::{self, FailureKind, Service};
 
 /// Bodies above this are not even read (the 413 check needs only to see "more than 4096").
 const READ_LIMIT: usize = 1024 * 1024;
@@ -154,7 +155,7 @@ fn error_response(status: u16, message: &str) -> Response<Full<Bytes>> {
 async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<Full<Bytes>>> {
   let path = request.uri().path().to_owned();
   let Some(id) = path
-    .strip_prefix("/push/")
+    .strip_prefix(shared.endpoint_path())
     .filter(|id| !id.is_empty() && !id.contains('/'))
   else {
     return Some(error_response(404, "not a push endpoint"));
@@ -178,6 +179,11 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<
     Some(FaultAction::Stall) => std::future::pending::<()>().await,
     Some(FaultAction::Reset) => return None,
     Some(FaultAction::Delay(delay)) => tokio::time::sleep(delay).await,
+    Some(FaultAction::Kind { kind, retry_after }) => {
+      let _ = request.into_body().collect().await;
+      let (status, headers, body) = push_services::canned_answer(shared.profile, kind, retry_after);
+      return Some(respond(status, &headers, body));
+    }
     None => {}
   }
   Some(accept(shared, id, request).await)
@@ -213,6 +219,37 @@ async fn accept(shared: &Shared, id: &str, request: Request<Incoming>) -> Respon
       let location = format!("{}/m/{message_id}", shared.origin());
       respond(201, &[("location", location), ("ttl", ttl)], String::new())
     }
-    Err(rejection) => error_response(rejection.status, &rejection.message),
+    Err(rejection) => profile_response(shared.profile, &rejection),
+  }
+}
+
+/// A rejection worded the way the profile's service words it.
+fn profile_response(profile: Option<Service>, rejection: &Rejection) -> Response<Full<Bytes>> {
+  let kind = match rejection.status {
+    404 | 410 => Some(FailureKind::Gone),
+    413 => Some(FailureKind::TooLarge),
+    401 | 403 if rejection.message.contains("applicationServerKey") => Some(FailureKind::KeyMismatch),
+    401 | 403 => Some(FailureKind::BadJwt),
+    _ => None,
+  };
+  match (profile, kind) {
+    (Some(Service::Apple), None) => {
+      let reason = if rejection.message.contains("Topic") {
+        "BadWebPushTopic"
+      } else {
+        "BadWebPushRequest"
+      };
+      let body = serde_json::json!({ "reason": reason }).to_string();
+      respond(
+        rejection.status,
+        &[("content-type", "application/json".to_owned())],
+        body,
+      )
+    }
+    (Some(service), Some(kind)) => {
+      let (status, headers, body) = push_services::canned_answer(Some(service), kind, 0);
+      respond(status, &headers, body)
+    }
+    _ => error_response(rejection.status, &rejection.message),
   }
 }

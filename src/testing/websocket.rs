@@ -26,8 +26,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::{Holder, Shared, State, SubscriptionState};
 use crate::base64url;
+use crate::crypto::fill_random;
 use crate::ece::ContentEncoding;
-use crate::fast_p256::fill_random;
 use crate::keys::{KeyRole, PublicKey};
 
 /// The subprotocol Firefox asks for.
@@ -191,7 +191,7 @@ fn handle(
         }
       };
       let id = random_hex(16);
-      let endpoint = format!("{}/push/{id}", shared.origin());
+      let endpoint = shared.endpoint_of(&id);
       let holder = Holder::Browser {
         uaid,
         channel_id: channel_id.clone(),

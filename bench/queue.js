@@ -1,0 +1,202 @@
+'use strict'
+
+// Campaigns (web-push-rs/queue) against in-process sendMany: 100,000 × 1 KiB to a loopback
+// HTTPS (HTTP/2) sink push service in another process, all in one run:
+//   1. WebPush.sendMany in this process (100 in flight)
+//   2. a campaign with 1 worker process, 3. with 2 worker processes (defaults: 100 in flight
+//      per chunk, 2 chunks at once); the producer streams the targets in while workers send.
+// Reports msg/s (end to end: first target stored → last outcome recorded), total CPU per
+// message (this process + workers + redis-server; the push service is the remote side and
+// not counted), Redis memory per pending target, worker peak RSS.
+// The three runs are interleaved over BENCH_QUEUE_ROUNDS rounds (default 3) and the medians
+// reported (the machine is shared: single runs swing widely).
+// Env: BENCH_QUEUE_N (default 100000), BENCH_QUEUE_ROUNDS, BENCH_QUEUE_WORKER (JSON worker
+// options). Writes bench/results/queue.json.
+
+const fs = require('node:fs')
+const path = require('node:path')
+const { spawn, fork } = require('node:child_process')
+const { performance } = require('node:perf_hooks')
+const { WebPush, generateVAPIDKeys } = require('..')
+const { generateSubscriptionKeys, decrypt } = require('../testing')
+const { Campaigns } = require('../queue')
+const { RedisServer } = require('../lib/queue/redis-server.js')
+
+const N = Number(process.env.BENCH_QUEUE_N || 100000)
+const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS || 3)
+const payload = Buffer.alloc(1024, 'p')
+const vapid = { subject: 'mailto:bench@example.com', ...generateVAPIDKeys() }
+const TICK = 100 // /proc clock ticks per second (Linux default)
+const WORKER_OPTIONS = JSON.parse(process.env.BENCH_QUEUE_WORKER || '{}') // e.g. {"chunksAtOnce":4}
+
+function startRemote() {
+  const child = spawn(process.execPath, [path.join(__dirname, 'push-service-process.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) resolve({ child, ...JSON.parse(out) })
+    })
+    child.once('exit', (code) => reject(new Error(`push service process exited ${code}`)))
+  })
+}
+
+/** CPU µs used so far by a process (Linux /proc). */
+function cpuOf(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) / TICK) * 1e6
+}
+
+/** Peak RSS (VmHWM) of a process in bytes. */
+function peakRss(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(m[1]) * 1024
+}
+
+function* targets(origin, n, pool) {
+  for (let i = 0; i < n; i++) yield { endpoint: `${origin}/push/${i}`, keys: pool[i % pool.length].subscription.keys }
+}
+
+function startWorker(redis, prefix, ca) {
+  const child = fork(path.join(__dirname, '..', '__test__', 'queue', 'worker-process.js'), [], {
+    env: { ...process.env, WEB_PUSH_RS_QUEUE_WORKER: JSON.stringify({ connection: redis.connection, prefix, vapid, options: { ca, ...WORKER_OPTIONS } }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    child.on('message', (m) => { if (m.ready) resolve({ child, maxInFlight: m.maxInFlight }) })
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)))
+  })
+}
+
+async function closeWorker(w) {
+  const exited = new Promise((resolve) => w.child.once('exit', resolve))
+  w.child.send('close')
+  await exited
+}
+
+async function sendManyRun(remote, pool) {
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  const push = new WebPush({ vapid, ca: remote.h2.ca, ttl: 600, concurrency: 100 })
+  const report = await push.sendMany(targets(remote.h2.origin, N, pool), payload)
+  await push.close()
+  const wall = performance.now() - start
+  const used = process.cpuUsage(cpu)
+  if (report.sent !== N) throw new Error(`sendMany: ${report.sent}/${N} sent`)
+  return { name: 'WebPush.sendMany, in process', workers: 0, msgPerSec: N / (wall / 1000), cpuUsPerMsg: (used.user + used.system) / N, wallMs: wall }
+}
+
+async function campaignRun(redis, remote, pool, workerCount, round) {
+  const prefix = `bench${workerCount}-${round}`
+  const campaigns = new Campaigns({ connection: redis.connection, prefix })
+  const memoryBefore = await redis.usedMemory(campaigns.redis)
+  const workers = []
+  for (let i = 0; i < workerCount; i++) workers.push(await startWorker(redis, prefix, remote.h2.ca))
+  const cpuBefore = { self: process.cpuUsage(), redis: cpuOf(redis.pid), workers: workers.map((w) => cpuOf(w.child.pid)) }
+  const start = performance.now()
+  const id = `bench-${workerCount}`
+  await campaigns.start({ id, payload, options: { ttl: 600 }, targets: targets(remote.h2.origin, N, pool) })
+  const report = await campaigns.wait(id, { intervalMs: 50 })
+  const wall = performance.now() - start
+  const self = process.cpuUsage(cpuBefore.self)
+  const split = {
+    producer: self.user + self.system,
+    redis: cpuOf(redis.pid) - cpuBefore.redis,
+    workers: workers.reduce((sum, w, i) => sum + cpuOf(w.child.pid) - cpuBefore.workers[i], 0),
+  }
+  const cpu = split.producer + split.redis + split.workers
+  const rss = workers.map((w) => peakRss(w.child.pid))
+  const memoryDone = await redis.usedMemory(campaigns.redis)
+  await Promise.all(workers.map(closeWorker))
+  await campaigns.remove(id)
+  await campaigns.close()
+  if (report.sent !== N) throw new Error(`campaign: ${report.sent}/${N} sent`)
+  return {
+    name: `campaign, ${workerCount} worker process${workerCount > 1 ? 'es' : ''}`,
+    workers: workerCount,
+    msgPerSec: N / (wall / 1000),
+    cpuUsPerMsg: cpu / N,
+    cpuUsPerMsgSplit: { producer: split.producer / N, redis: split.redis / N, workers: split.workers / N },
+    wallMs: wall,
+    workerPeakRssMB: Math.max(...rss) / 2 ** 20,
+    redisBytesPerDoneTarget: (memoryDone - memoryBefore) / N,
+  }
+}
+
+/** Redis memory per pending target: a campaign of N stored with no worker running. */
+async function memoryRun(redis, remote, pool) {
+  const campaigns = new Campaigns({ connection: redis.connection, prefix: 'benchmem' })
+  const before = await redis.usedMemory(campaigns.redis)
+  const rssBefore = process.memoryUsage().rss
+  const start = performance.now()
+  await campaigns.start({ id: 'memory', payload, targets: targets(remote.h2.origin, N, pool) })
+  const storeMs = performance.now() - start
+  const after = await redis.usedMemory(campaigns.redis)
+  const producerRssGrowthMB = (process.memoryUsage().rss - rssBefore) / 2 ** 20
+  await campaigns.remove('memory')
+  const removed = await redis.usedMemory(campaigns.redis)
+  await campaigns.close()
+  const endpointBytes = `${remote.h2.origin}/push/${N - 1}`.length
+  return { bytesPerPendingTarget: (after - before) / N, storeTargetsPerSec: N / (storeMs / 1000), producerRssGrowthMB, leftAfterRemoveBytes: removed - before, endpointBytes }
+}
+
+const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** The median of each numeric field over a run's rounds (and the rounds themselves). */
+function medianRow(rounds) {
+  const row = { ...rounds[0], rounds: rounds.map((r) => ({ msgPerSec: r.msgPerSec, cpuUsPerMsg: r.cpuUsPerMsg })) }
+  for (const key of ['msgPerSec', 'cpuUsPerMsg', 'wallMs', 'workerPeakRssMB', 'redisBytesPerDoneTarget']) {
+    if (typeof rounds[0][key] === 'number') row[key] = median(rounds.map((r) => r[key]))
+  }
+  if (rounds[0].cpuUsPerMsgSplit) {
+    row.cpuUsPerMsgSplit = {}
+    for (const part of Object.keys(rounds[0].cpuUsPerMsgSplit)) row.cpuUsPerMsgSplit[part] = median(rounds.map((r) => r.cpuUsPerMsgSplit[part]))
+  }
+  return row
+}
+
+async function main() {
+  const remote = await startRemote()
+  const redis = await RedisServer.start()
+  try {
+    const pool = Array.from({ length: 1000 }, () => generateSubscriptionKeys())
+    // Validity first: what the client sends decrypts to the payload.
+    const probe = pool[0]
+    const details = require('..').generateRequestDetails(probe.subscription, payload, { vapidDetails: vapid })
+    if (!decrypt(details.body, { privateKey: probe.privateKey, auth: probe.subscription.keys.auth }, details.headers).equals(payload)) throw new Error('invalid ciphertext')
+
+    const memory = await memoryRun(redis, remote, pool)
+    const runs = [[], [], []]
+    for (let round = 0; round < ROUNDS; round++) {
+      runs[0].push(await sendManyRun(remote, pool))
+      runs[1].push(await campaignRun(redis, remote, pool, 1, round))
+      runs[2].push(await campaignRun(redis, remote, pool, 2, round))
+      console.error(`round ${round + 1}/${ROUNDS}: ${runs.map((r) => r.at(-1).msgPerSec.toFixed(0)).join(' / ')} msg/s`)
+    }
+    const rows = runs.map(medianRow)
+    const base = rows[0]
+    console.log(`Campaigns vs sendMany (medians of ${ROUNDS} interleaved rounds): ${N} × 1 KiB to a loopback HTTPS/HTTP2 sink push service in another process (Node ${process.version}, ${require('node:os').cpus().length} cores)\n`)
+    console.log('| run | msg/s | × sendMany | CPU µs/msg (all our processes) | worker peak RSS |')
+    console.log('|---|---:|---:|---:|---:|')
+    for (const r of rows) {
+      console.log(`| ${r.name} | ${r.msgPerSec.toFixed(0)} | ${(r.msgPerSec / base.msgPerSec).toFixed(2)} | ${r.cpuUsPerMsg.toFixed(0)} | ${r.workerPeakRssMB ? `${r.workerPeakRssMB.toFixed(0)} MB` : '—'} |`)
+    }
+    for (const r of rows.filter((row) => row.cpuUsPerMsgSplit)) {
+      const c = r.cpuUsPerMsgSplit
+      console.log(`\n${r.name}: CPU µs/msg producer ${c.producer.toFixed(0)}, redis-server ${c.redis.toFixed(0)}, workers ${c.workers.toFixed(0)}`)
+    }
+    console.log(`\nRedis memory per pending target: ${memory.bytesPerPendingTarget.toFixed(0)} bytes (endpoint ${memory.endpointBytes} bytes + keys; ${N} stored in ${(N / memory.storeTargetsPerSec).toFixed(1)} s, producer RSS growth ${memory.producerRssGrowthMB.toFixed(0)} MB)`)
+    console.log(`Redis memory per finished target (its outcome record): ${rows[1].redisBytesPerDoneTarget.toFixed(0)} bytes`)
+    const dir = path.join(__dirname, 'results')
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, 'queue.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, n: N, rounds: ROUNDS, workerOptions: WORKER_OPTIONS, rows, memory }, null, 2))
+  } finally {
+    await redis.close()
+    remote.child.stdin.end()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
