@@ -72,6 +72,7 @@ export interface ReceivedMessage {
    * Present when the payload is meant as a Declarative Web Push message (a JSON object with a
    * `web_push` member): the message checked with `declarativePayload`'s rules (snake_case keys),
    * or a string saying why it is not valid (a browser would treat it as an ordinary push).
+   * Absent for browser-held subscriptions (the service cannot decrypt those).
    */
   declarative?: DeclarativeMessage | string
 }

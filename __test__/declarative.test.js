@@ -91,11 +91,13 @@ for (const [name, notification, options, pattern] of INVALID) {
   })
 }
 
-test('wrong argument types are TypeErrors; strings are never echoed', async () => {
+test('wrong argument types are TypeErrors; NaN/Infinity refused; strings are never echoed', async () => {
   await expectError(assert, () => declarativePayload('{"title":"t"}'), TypeError, 'ERR_INVALID_ARG_TYPE', /notification must be an object/)
   await expectError(assert, () => declarativePayload(null), TypeError, 'ERR_INVALID_ARG_TYPE', /notification must be an object/)
   await expectError(assert, () => declarativePayload({ title: 't', navigate }, 3), TypeError, 'ERR_INVALID_ARG_TYPE', /options must be an object/)
   await expectError(assert, () => declarativePayload({ title: 't', navigate, data: 1n }), TypeError, 'ERR_INVALID_ARG_TYPE', /JSON-serialisable/)
+  await expectError(assert, () => declarativePayload({ title: 't', navigate, timestamp: NaN }), WebPushError, 'ERR_INVALID_NOTIFICATION', /^notification member timestamp is NaN; JSON numbers must be finite/)
+  await expectError(assert, () => declarativePayload({ title: 't', navigate }, { appBadge: Infinity }), WebPushError, 'ERR_INVALID_NOTIFICATION', /^options member appBadge is Infinity/)
   const err = await expectError(assert, () => declarativePayload({ title: 't', navigate: 'secret-looking-value' }), WebPushError, 'ERR_INVALID_NOTIFICATION')
   assert.doesNotMatch(err.message, /secret-looking-value/)
 })

@@ -5,13 +5,20 @@
 // web-push-rs/testing.
 
 const binding = require('./native.js')
-const { callSync, typeError } = require('./errors.js')
+const { callSync, typeError, invalid, WebPushError } = require('./errors.js')
 const { requireObject } = require('./args.js')
 
+/** JSON text of `value`; NaN and Infinity are refused (JSON.stringify would turn them into null). */
 function toJson(value, field) {
   try {
-    return JSON.stringify(value)
+    return JSON.stringify(value, (key, member) => {
+      if (typeof member === 'number' && !Number.isFinite(member)) {
+        throw invalid('ERR_INVALID_NOTIFICATION', `${field}${key === '' ? '' : ` member ${key}`} is ${member}; JSON numbers must be finite`)
+      }
+      return member
+    })
   } catch (err) {
+    if (err instanceof WebPushError) throw err
     throw typeError(`${field} must be JSON-serialisable (${err.message})`)
   }
 }
