@@ -79,8 +79,8 @@ const INVALID = [
   ['action without navigate', { title: 't', navigate, actions: [{ action: 'a', title: 'A' }] }, undefined, /^notification\.actions\[0\]\.navigate is required/],
   ['unknown key', { title: 't', navigate, url: navigate }, undefined, /^notification\.url is not a member of a declarative notification \(allowed: title, /],
   ['app_badge inside notification', { title: 't', navigate, app_badge: '1' }, undefined, /^notification\.app_badge is not a notification member: app_badge is a top-level member/],
-  ['appBadge a string', { title: 't', navigate }, { appBadge: '1' }, /^options\.app_badge must be a non-negative integer \(never a string\)/],
-  ['appBadge negative', { title: 't', navigate }, { appBadge: -1 }, /^options\.app_badge must be a non-negative integer/],
+  ['appBadge a string', { title: 't', navigate }, { appBadge: '1' }, /^options\.appBadge must be a non-negative integer \(never a string\)/],
+  ['app_badge negative', { title: 't', navigate }, { app_badge: -1 }, /^options\.app_badge must be a non-negative integer/],
   ['mutable not boolean', { title: 't', navigate }, { mutable: 'true' }, /^options\.mutable must be a boolean/],
   ['unknown option', { title: 't', navigate }, { ttl: 60 }, /^options\.ttl is not a member of the declarativePayload options/],
 ]

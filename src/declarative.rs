@@ -255,10 +255,13 @@ fn check_object(
           ),
         ))
       }
-      (Some(v), None) | (None, Some(v)) => v,
+      (Some(v), None) => (v, field),
+      // Errors name the key as the caller wrote it.
+      (None, Some(v)) => (v, path(parent, m.camel.unwrap_or(m.name))),
       (None, None) if m.required => return Err(invalid(&field, "is required")),
       (None, None) => continue,
     };
+    let (value, field) = value;
     out.push((m.name, check_value(value, &field, m.kind, source)?));
   }
   Ok(out)
@@ -547,7 +550,7 @@ mod tests {
     for key in ["renotify", "silent", "require_interaction", "requireInteraction"] {
       assert!(build(with(key, json!(true))).is_ok());
       let (field, msg) = err(build(with(key, json!("true"))));
-      assert!(field.starts_with("notification."), "{field}");
+      assert_eq!(field, format!("notification.{key}"), "named as written");
       assert!(msg.contains("must be a boolean"), "{msg}");
     }
     let n = with("requireInteraction", json!(true));
@@ -632,7 +635,10 @@ mod tests {
       assert!(msg.contains("top-level"), "{msg}");
     }
     for bad in [json!("1"), json!(-1), json!(1.5), json!(true)] {
-      let (field, msg) = err(payload(&minimal(), &json!({ "appBadge": bad })));
+      let (field, msg) = err(payload(&minimal(), &json!({ "appBadge": bad.clone() })));
+      assert_eq!(field, "options.appBadge");
+      assert!(msg.contains("non-negative integer"), "{msg}");
+      let (field, msg) = err(payload(&minimal(), &json!({ "app_badge": bad })));
       assert_eq!(field, "options.app_badge");
       assert!(msg.contains("non-negative integer"), "{msg}");
     }
