@@ -79,9 +79,9 @@ export interface CampaignReport {
 export interface CampaignWorkerOptions extends Pick<WebPushOptions, 'timeoutMs' | 'proxy' | 'ca' | 'endpointPolicy'> {
   /** The VAPID key pair this worker signs with. Required; never written to Redis. */
   vapid: VapidDetails
-  /** Requests in flight per chunk (default 100). */
+  /** Requests in flight per chunk (default 50); a chunk sends in rounds of at most this many, each round's outcomes written before the next. */
   concurrency?: number
-  /** Chunks worked on at once (default 2). A crashed worker re-sends at most `concurrency × chunksAtOnce` messages. */
+  /** Chunks worked on at once (default 4). A crashed worker re-sends at most `concurrency × chunksAtOnce` messages. */
   chunksAtOnce?: number
   /** Called after gone (404/410) outcomes are recorded, once per gone target: delete those subscriptions. */
   onGone?: (outcomes: CampaignOutcome[]) => unknown

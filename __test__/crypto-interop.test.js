@@ -103,7 +103,7 @@ test('100 concurrent encryptAsync calls all decrypt', async () => {
   const { subscription, privateKey } = generateSubscriptionKeys()
   const { p256dh, auth } = subscription.keys
   const results = await Promise.all(Array.from({ length: 100 }, (_, i) => webpush.encryptAsync(p256dh, auth, `msg ${i}`)))
-  results.forEach((r, i) => assert.equal(decrypt(r.cipherText, { privateKey, auth }).toString(), `msg ${i}`))
+  for (const [i, r] of results.entries()) assert.equal(decrypt(r.cipherText, { privateKey, auth }).toString(), `msg ${i}`)
 })
 
 test('the RFC 8291 example body decrypts with our decrypt', () => {

@@ -3,11 +3,9 @@
 // Declarative Web Push in a real browser, offline: headless Firefox ESR subscribes to our
 // local push service from a minimal page that registers the example service worker
 // (examples/shared/public/sw.js); a message built by declarativePayload reaches it as an
-// ordinary push (Firefox decrypts it), and the service worker shows the declared notification
-// (title, body, tag, `navigate` as the click target) and hands the payload to the page.
-// Headless Firefox has no notification backend (showNotification fails with
-// NS_ERROR_FAILURE), so the served worker first replaces showNotification with a recorder
-// that reports its arguments to the page, then imports the example worker unchanged.
+// ordinary push (Firefox decrypts it; it has no native declarative support), and the service
+// worker shows the declared notification (title, body, tag, `navigate` as the click target)
+// and hands the payload to the page.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -20,14 +18,6 @@ const { launchFirefox, findFirefox } = require('../examples/firefox-launcher.js'
 
 const skip = process.env.WEB_PUSH_RS_SKIP_BROWSER === '1' ? 'WEB_PUSH_RS_SKIP_BROWSER=1' : false
 const SW = path.join(__dirname, '..', 'examples', 'shared', 'public', 'sw.js')
-
-// What /sw.js serves: the recorder, then the example service worker.
-const WORKER = `ServiceWorkerRegistration.prototype.showNotification = async function (title, options) {
-  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
-  for (const client of windows) client.postMessage({ shown: { title, options } })
-}
-importScripts('/example-sw.js')
-`
 
 // The page only collects what the service worker posts to it.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>declarative</title>
@@ -49,9 +39,9 @@ async function until(read, accept, what, ms = 15000) {
 
 function serve() {
   const server = http.createServer((req, res) => {
-    if (req.url === '/sw.js' || req.url === '/example-sw.js') {
+    if (req.url === '/sw.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' })
-      res.end(req.url === '/sw.js' ? WORKER : fs.readFileSync(SW))
+      res.end(fs.readFileSync(SW))
     } else {
       res.writeHead(200, { 'content-type': 'text/html' })
       res.end(PAGE)
@@ -85,15 +75,19 @@ test('Firefox gets a declarative message as a push; the example service worker s
     )
     await webpush.sendNotification(subscription, payload, { vapidDetails: { subject: 'mailto:test@example.com', ...vapid } })
 
-    // The service worker was woken (no native support here): it showed the declared
-    // notification and posted the payload text.
-    const received = await until(() => page.evaluate(() => window.received), (list) => list.length === 2, 'the push to reach the page')
-    const shown = received.find((m) => typeof m === 'object').shown
-    assert.equal(received.find((m) => typeof m === 'string'), payload)
-    assert.equal(shown.title, 'Order shipped')
-    assert.equal(shown.options.body, 'Arrives Friday')
-    assert.equal(shown.options.tag, 'order-42')
-    assert.deepEqual(shown.options.data, { url: navigate, actions: {}, data: { id: 42 } }, 'navigate is the click target; data kept')
+    // The service worker was woken (no native support here): it posted the payload text and
+    // showed the declared notification.
+    const [text] = await until(() => page.evaluate(() => window.received), (list) => list.length === 1, 'the push to reach the page')
+    assert.equal(text, payload)
+    const shown = await until(
+      () => page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready
+        return (await registration.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data }))
+      }),
+      (list) => list.length === 1,
+      'the notification',
+    )
+    assert.deepEqual(shown[0], { title: 'Order shipped', body: 'Arrives Friday', tag: 'order-42', data: { url: navigate, actions: {}, data: { id: 42 } } })
     // Firefox acked it as delivered (it decrypted the message).
     await until(() => service.messages(subscription).map((m) => m.ack), (acks) => acks[0] === 100, 'ack 100 (delivered)')
     // Browser-held subscription: the push service cannot decrypt, so `declarative` is absent.

@@ -39,12 +39,17 @@ test('Firefox subscribes, receives and decrypts pushes in both encodings; gone s
     await page.goto(app.url)
     const state = () => page.$eval('#status', (el) => el.dataset.state)
     const received = () => page.$$eval('#received li', (items) => items.map((li) => li.textContent))
+    const stored = async () => {
+      const all = []
+      for await (const subscription of app.store.cursor()) all.push(subscription)
+      return all
+    }
     await until(state, (s) => s === 'default' || s === 'granted', 'the page to be ready')
 
     // 1. Subscribe through the real UI: permission, pushManager.subscribe, POST /subscribe.
     await page.click('#subscribe')
     await until(state, (s) => s === 'subscribed', 'the subscription')
-    const [subscription] = await until(() => app.store.all(), (all) => all.length === 1, 'the server to store the subscription')
+    const [subscription] = await until(stored, (all) => all.length === 1, 'the server to store the subscription')
     assert.ok(subscription.endpoint.startsWith(`${service.origin}/push/`), 'Firefox registered at our push service')
 
     // 2. The server fans out (aes128gcm): the service worker gets exactly the JSON payload.
@@ -90,7 +95,7 @@ test('Firefox subscribes, receives and decrypts pushes in both encodings; gone s
       5000,
     )
     assert.deepEqual(after.removed, [subscription.endpoint])
-    assert.equal(app.store.all().length, 0)
+    assert.equal(await app.store.count(), 0)
   } finally {
     await firefox.close()
     await app.close()

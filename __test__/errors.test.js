@@ -90,3 +90,18 @@ test('constants match web-push', () => {
   assert.deepEqual({ ...webpush.supportedContentEncodings }, theirs.supportedContentEncodings)
   assert.deepEqual({ ...webpush.supportedUrgency }, { VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
 })
+
+test('the binding sets code and message on its errors directly (sync, task and async paths)', async () => {
+  const binding = require('../binding.js')
+  const sync = (() => { try { binding.encrypt('BAAA', 'AAAAAAAAAAAAAAAAAAAAAA', 'x') } catch (err) { return err } })()
+  assert.equal(sync.code, 'ERR_INVALID_P256DH')
+  assert.doesNotMatch(sync.message, /^ERR_/, 'the message is the variant message, no code prefix')
+  const task = await binding.encryptAsync('BAAA', 'AAAAAAAAAAAAAAAAAAAAAA', 'x').catch((err) => err)
+  assert.equal(task.code, 'ERR_INVALID_P256DH')
+  assert.equal(task.message, sync.message)
+  const tokio = await binding.sendRequest({ endpoint: 'ftp://x/y' }).catch((err) => err)
+  assert.equal(tokio.code, 'ERR_INVALID_ENDPOINT')
+  assert.match(tokio.message, /^subscription endpoint has scheme "ftp"/)
+  const internal = await new binding.NativeClient({}).send('not json').catch((err) => err)
+  assert.equal(internal.code, 'ERR_INTERNAL')
+})

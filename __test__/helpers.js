@@ -43,7 +43,7 @@ async function expectError(assert, fn, type, code, pattern) {
     caught = err
   }
   assert.ok(caught, 'expected an error')
-  assert.ok(caught instanceof type, `expected ${type.name}, got ${caught && caught.constructor.name}: ${caught && caught.message}`)
+  assert.ok(caught instanceof type, `expected ${type.name}, got ${caught?.constructor.name}: ${caught?.message}`)
   assert.equal(caught.code, code, caught.message)
   if (pattern) assert.match(caught.message, pattern)
   return caught

@@ -30,7 +30,7 @@ for (const [profile, { path, reasons }] of Object.entries(profiles)) {
       const kinds = Object.keys(expectedKind)
       const subs = await Promise.all(kinds.map(() => service.subscribe()))
       assert.ok(subs.every((s) => new URL(s.endpoint).pathname.startsWith(path)), `endpoints have the ${profile} shape`)
-      kinds.forEach((kind, i) => service.failNext(subs[i], { kind, retryAfter: 1, times: 2 }))
+      for (const [i, kind] of kinds.entries()) service.failNext(subs[i], { kind, retryAfter: 1, times: 2 })
       const outcomes = []
       const report = await push.sendMany(subs, 'x', { onOutcome: (list) => { outcomes.push(...list) } })
       assert.equal(report.sent, 0)

@@ -202,7 +202,7 @@ test('a stalled push service times out with ERR_TIMEOUT', async () => {
     assert.ok(Date.now() - started >= 250, 'waited for the timeout')
     assert.ok(err.endpoint.endsWith('/p'))
   } finally {
-    sockets.forEach((s) => s.destroy())
+    for (const s of sockets) s.destroy()
     await new Promise((r) => stalled.close(r))
   }
 })

@@ -32,6 +32,9 @@ function pushPrefs(pushService) {
     'permissions.default.desktop-notification': 1,
     'dom.serviceWorkers.testing.enabled': true,
     'dom.serviceWorkers.enabled': true,
+    // Firefox's own alert window, not the desktop's notification daemon (over D-Bus): without
+    // one, showNotification() rejects (NS_ERROR_FAILURE) and Firefox acks pushes with 302.
+    'alerts.useSystemBackend': false,
     // A manual proxy to a closed port: nothing but loopback is reachable.
     'network.proxy.type': 1,
     'network.proxy.http': '127.0.0.1',

@@ -16,16 +16,20 @@ class WebPushError extends Error {
   }
 }
 
-const NATIVE_CODE = /^(ERR_[A-Z0-9_]+): ([\s\S]*)$/
 // napi-rs argument conversion failures (a JS value of the wrong type reached Rust).
 const NAPI_TYPE_CODES = new Set(['InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected',
   'FunctionExpected', 'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected'])
 
-/** Turns an error from the native binding into a `WebPushError` (or `TypeError`). */
+/**
+ * Re-types an error from the native binding: the binding sets `code` (a stable `ERR_…`) and
+ * the message itself, so this only makes it a `WebPushError` (or a `TypeError` for napi's
+ * argument conversion failures).
+ */
 function fromNative(err) {
   if (!(err instanceof Error) || err instanceof WebPushError || err instanceof TypeError) return err
-  const match = NATIVE_CODE.exec(err.message)
-  if (match) return new WebPushError(match[2], undefined, undefined, undefined, undefined, match[1])
+  if (typeof err.code === 'string' && err.code.startsWith('ERR_')) {
+    return new WebPushError(err.message, undefined, undefined, undefined, undefined, err.code)
+  }
   if (NAPI_TYPE_CODES.has(err.code)) return typeError(err.message)
   return err
 }

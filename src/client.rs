@@ -115,10 +115,9 @@ pub struct Outcome {
   pub attempts: u32,
   /// The last `Retry-After`, in milliseconds.
   pub retry_after_ms: Option<u64>,
-  /// Error code (`ERR_UNEXPECTED_STATUS`, `ERR_TIMEOUT`, `ERR_INVALID_P256DH`, …); none when sent.
-  pub code: Option<&'static str>,
-  /// Error message; none when sent.
-  pub message: Option<String>,
+  /// What went wrong (`UnexpectedStatus` for an HTTP answer, `Timeout`, `InvalidP256dh`,
+  /// `Aborted`, …); none when sent.
+  pub error: Option<Error>,
   /// Last response body, if any.
   pub body: Option<String>,
   /// The push service's own reason for its answer ([`push_services::read_answer`]).
@@ -129,18 +128,8 @@ pub struct Outcome {
   pub headers: Vec<(String, String)>,
 }
 
-/// Code of an aborted message.
-pub const ABORTED: &str = "ERR_ABORTED";
-
 impl Outcome {
-  fn local(
-    kind: OutcomeKind,
-    index: u64,
-    endpoint: String,
-    attempts: u32,
-    code: &'static str,
-    message: String,
-  ) -> Self {
+  fn local(kind: OutcomeKind, index: u64, endpoint: String, attempts: u32, error: Error) -> Self {
     Self {
       kind,
       endpoint,
@@ -148,8 +137,7 @@ impl Outcome {
       status_code: None,
       attempts,
       retry_after_ms: None,
-      code: Some(code),
-      message: Some(message),
+      error: Some(error),
       body: None,
       reason: None,
       errno: None,
@@ -159,14 +147,12 @@ impl Outcome {
 
   /// A message never sent because the batch was aborted.
   pub fn aborted(index: u64, endpoint: String, attempts: u32) -> Self {
-    Self::local(
-      OutcomeKind::Failed,
-      index,
-      endpoint,
-      attempts,
-      ABORTED,
-      "aborted before it was sent".into(),
-    )
+    Self::local(OutcomeKind::Failed, index, endpoint, attempts, Error::Aborted)
+  }
+
+  /// The stable code of what went wrong; none when sent.
+  pub fn code(&self) -> Option<&'static str> {
+    self.error.as_ref().map(Error::code)
   }
 }
 
@@ -274,16 +260,7 @@ impl WebPushClient {
     });
     let (request, ttl) = match prepared {
       Ok(ok) => ok,
-      Err(err) => {
-        return Outcome::local(
-          OutcomeKind::Rejected,
-          index,
-          target.endpoint,
-          0,
-          err.code(),
-          err.to_string(),
-        )
-      }
+      Err(err) => return Outcome::local(OutcomeKind::Rejected, index, target.endpoint, 0, err),
     };
     let service = push_services::identify(&request.endpoint);
     let started = Instant::now();
@@ -368,8 +345,10 @@ fn finish(
       status_code: Some(response.status),
       attempts,
       retry_after_ms,
-      code: (kind != OutcomeKind::Sent).then_some("ERR_UNEXPECTED_STATUS"),
-      message: (kind != OutcomeKind::Sent).then(|| answer_message(response.status, &answer, key_mismatch)),
+      error: (kind != OutcomeKind::Sent).then(|| Error::UnexpectedStatus {
+        status: response.status,
+        detail: answer_message(response.status, &answer, key_mismatch),
+      }),
       body: Some(response.body),
       reason: answer.reason,
       errno: answer.errno,
@@ -380,7 +359,7 @@ fn finish(
       },
     },
     (None, Some(err)) => {
-      let mut outcome = Outcome::local(kind, index, endpoint, attempts, err.code(), err.to_string());
+      let mut outcome = Outcome::local(kind, index, endpoint, attempts, err);
       outcome.retry_after_ms = retry_after_ms;
       outcome
     }
@@ -389,8 +368,9 @@ fn finish(
       index,
       endpoint,
       attempts,
-      "ERR_NETWORK",
-      "no response".into(),
+      Error::Network {
+        reason: "no response".into(),
+      },
     ),
   }
 }

@@ -4,79 +4,123 @@
 //! `WebPushError.code`; messages name the offending field and the rule it broke, and
 //! never contain key material.
 
-use std::fmt;
-
 /// Result alias used throughout the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while building, encrypting, signing or sending a push message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 #[allow(missing_docs)] // the variant docs describe their fields
 pub enum Error {
   /// A field that must be base64url is not (`field` names it).
+  #[error("{field} must be base64url (A-Z a-z 0-9 - _, optional = padding)")]
   InvalidBase64 { field: &'static str },
   /// A subscription's `p256dh` is not a 65-byte uncompressed P-256 point on the curve.
+  #[error("subscription keys.p256dh {reason}; it must be a 65-byte uncompressed P-256 public key")]
   InvalidP256dh { reason: &'static str },
   /// A subscription's `auth` secret is not exactly 16 bytes.
+  #[error("subscription keys.auth must be 16 bytes when decoded, got {len}")]
   InvalidAuth { len: usize },
   /// The VAPID public key is not a 65-byte uncompressed P-256 point on the curve.
+  #[error("VAPID publicKey {reason}; it must be a 65-byte uncompressed P-256 public key")]
   InvalidVapidPublicKey { reason: &'static str },
   /// The VAPID private key is not a 32-byte scalar in `1..n`.
+  #[error("VAPID privateKey {reason}; it must be a 32-byte P-256 private key")]
   InvalidVapidPrivateKey { reason: &'static str },
   /// The VAPID public key is not the one that belongs to the private key.
+  #[error(
+    "VAPID publicKey does not belong to VAPID privateKey; pass the pair from one generateVAPIDKeys() call"
+  )]
   VapidKeyMismatch,
   /// The VAPID subject is not a `mailto:` or `https:` URL.
+  #[error("VAPID subject {reason}; it must be a mailto: or https: URL")]
   InvalidSubject { reason: String },
   /// The VAPID audience is not an origin (`scheme://host[:port]`).
+  #[error("VAPID audience {reason}; it must be the push service origin (https://host[:port])")]
   InvalidAudience { reason: String },
   /// The JWT expiration is not a time in the next 24 hours.
+  #[error("expiration {reason}")]
   InvalidExpiration { reason: String },
   /// A content encoding other than `aes128gcm` or `aesgcm`.
+  #[error("contentEncoding {value:?} is not supported; use \"aes128gcm\" or \"aesgcm\"")]
   UnsupportedEncoding { value: String },
   /// The payload does not fit in one record of a 4096-byte push message.
+  #[error("payload is {len} bytes; at most {max} bytes fit in one push message record")]
   PayloadTooLarge { len: usize, max: usize },
   /// An encrypted message could not be parsed or authenticated.
+  #[error("cannot decrypt message: {reason}")]
   DecryptionFailed { reason: &'static str },
   /// A header an encrypted `aesgcm` message needs (`Encryption`, `Crypto-Key`) is missing or malformed.
+  #[error("{header} header {reason}")]
   InvalidEncryptionHeader {
     header: &'static str,
     reason: &'static str,
   },
   /// A private key given to `decrypt` is not a 32-byte scalar in `1..n`.
+  #[error("privateKey {reason}; it must be a 32-byte P-256 private key")]
   InvalidPrivateKey { reason: &'static str },
   /// The operating system's random number generator or the crypto backend failed.
+  #[error("crypto backend failure: {reason}")]
   Crypto { reason: &'static str },
   /// The subscription endpoint is missing, not a URL, or not allowed (https, or http to loopback).
+  #[error("subscription endpoint {reason}")]
   InvalidEndpoint { reason: String },
   /// A payload was given but the subscription has no `keys.p256dh` / `keys.auth`.
+  #[error("subscription keys.p256dh and keys.auth are required to send a payload")]
   MissingKeys,
   /// `TTL` is not a non-negative integer number of seconds.
+  #[error("TTL {reason}; it must be a non-negative integer number of seconds")]
   InvalidTtl { reason: String },
   /// `urgency` is not one of very-low, low, normal, high.
+  #[error("urgency {value:?} is not supported; use \"very-low\", \"low\", \"normal\" or \"high\"")]
   InvalidUrgency { value: String },
   /// `topic` is longer than 32 characters or not base64url.
+  #[error("topic {reason}; it must be at most 32 characters of the base64url alphabet")]
   InvalidTopic { reason: String },
   /// An extra header has an invalid name or value.
+  #[error("header {name:?} {reason}")]
   InvalidHeader { name: String, reason: &'static str },
   /// The `proxy` option is not a usable proxy URL.
+  #[error("proxy {reason}")]
   InvalidProxy { reason: String },
   /// The `ca` option (or `NODE_EXTRA_CA_CERTS`) holds no usable PEM certificate.
+  #[error("ca {reason}")]
   InvalidCa { reason: String },
   /// The push service did not answer within the timeout.
+  #[error("the push service did not answer within the timeout of {ms} ms")]
   Timeout { ms: u64 },
   /// Connecting to or talking with the push service failed.
+  #[error("request to the push service failed: {reason}")]
   Network { reason: String },
   /// The endpoint's host is not allowed by the client's endpoint policy.
+  #[error("subscription endpoint host {host:?} is not allowed by the endpoint policy: {rule}")]
   EndpointNotAllowed { host: String, rule: &'static str },
   /// A client option has an invalid value.
+  #[error("option {name} {reason}")]
   InvalidOption {
     name: &'static str,
     reason: &'static str,
   },
   /// The local test push service failed (bind, TLS setup).
+  #[error("local push service: {reason}")]
   PushService { reason: String },
+  /// A message's RFC 8188 key id does not fit the one-byte length field.
+  #[error("keyid is {len} bytes; RFC 8188 allows at most 255")]
+  InvalidKeyId { len: usize },
+  /// The HTTP client could not be built from the given settings.
+  #[error("cannot build the HTTP client: {reason}")]
+  HttpClient { reason: String },
+  /// The push service answered with a status that is not 2xx (`detail` says what it means).
+  #[error("{detail}")]
+  UnexpectedStatus { status: u16, detail: String },
+  /// The batch was aborted before this message was sent.
+  #[error("aborted before it was sent")]
+  Aborted,
+  /// A bug in web-push-rs itself (a broken internal invariant), never the caller's input.
+  #[error("internal error in web-push-rs: {reason}; please report it")]
+  Internal { reason: &'static str },
   /// A declarative push message (or its notification) breaks a rule: `field` names the member.
+  #[error("{field} {rule}")]
   InvalidNotification { field: String, rule: String },
 }
 
@@ -112,113 +156,15 @@ impl Error {
       Error::EndpointNotAllowed { .. } => "ERR_ENDPOINT_NOT_ALLOWED",
       Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
       Error::PushService { .. } => "ERR_PUSH_SERVICE",
+      Error::InvalidKeyId { .. } => "ERR_INVALID_KEY_ID",
+      Error::HttpClient { .. } => "ERR_HTTP_CLIENT",
+      Error::Internal { .. } => "ERR_INTERNAL",
+      Error::UnexpectedStatus { .. } => "ERR_UNEXPECTED_STATUS",
+      Error::Aborted => "ERR_ABORTED",
       Error::InvalidNotification { .. } => "ERR_INVALID_NOTIFICATION",
     }
   }
 }
-
-impl fmt::Display for Error {
-  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    match self {
-      Error::InvalidBase64 { field } => {
-        write!(
-          f,
-          "{field} must be base64url (A-Z a-z 0-9 - _, optional = padding)"
-        )
-      }
-      Error::InvalidP256dh { reason } => {
-        write!(
-          f,
-          "subscription keys.p256dh {reason}; it must be a 65-byte uncompressed P-256 public key"
-        )
-      }
-      Error::InvalidAuth { len } => {
-        write!(
-          f,
-          "subscription keys.auth must be 16 bytes when decoded, got {len}"
-        )
-      }
-      Error::InvalidVapidPublicKey { reason } => {
-        write!(
-          f,
-          "VAPID publicKey {reason}; it must be a 65-byte uncompressed P-256 public key"
-        )
-      }
-      Error::InvalidVapidPrivateKey { reason } => {
-        write!(
-          f,
-          "VAPID privateKey {reason}; it must be a 32-byte P-256 private key"
-        )
-      }
-      Error::VapidKeyMismatch => {
-        write!(f, "VAPID publicKey does not belong to VAPID privateKey; pass the pair from one generateVAPIDKeys() call")
-      }
-      Error::InvalidSubject { reason } => {
-        write!(f, "VAPID subject {reason}; it must be a mailto: or https: URL")
-      }
-      Error::InvalidAudience { reason } => {
-        write!(
-          f,
-          "VAPID audience {reason}; it must be the push service origin (https://host[:port])"
-        )
-      }
-      Error::InvalidExpiration { reason } => write!(f, "expiration {reason}"),
-      Error::UnsupportedEncoding { value } => {
-        write!(
-          f,
-          "contentEncoding {value:?} is not supported; use \"aes128gcm\" or \"aesgcm\""
-        )
-      }
-      Error::PayloadTooLarge { len, max } => write!(
-        f,
-        "payload is {len} bytes; at most {max} bytes fit in one push message record"
-      ),
-      Error::DecryptionFailed { reason } => write!(f, "cannot decrypt message: {reason}"),
-      Error::InvalidEncryptionHeader { header, reason } => {
-        write!(f, "{header} header {reason}")
-      }
-      Error::InvalidPrivateKey { reason } => {
-        write!(f, "privateKey {reason}; it must be a 32-byte P-256 private key")
-      }
-      Error::Crypto { reason } => write!(f, "crypto backend failure: {reason}"),
-      Error::InvalidEndpoint { reason } => write!(f, "subscription endpoint {reason}"),
-      Error::MissingKeys => write!(
-        f,
-        "subscription keys.p256dh and keys.auth are required to send a payload"
-      ),
-      Error::InvalidTtl { reason } => {
-        write!(
-          f,
-          "TTL {reason}; it must be a non-negative integer number of seconds"
-        )
-      }
-      Error::InvalidUrgency { value } => write!(
-        f,
-        "urgency {value:?} is not supported; use \"very-low\", \"low\", \"normal\" or \"high\""
-      ),
-      Error::InvalidTopic { reason } => {
-        write!(
-          f,
-          "topic {reason}; it must be at most 32 characters of the base64url alphabet"
-        )
-      }
-      Error::InvalidHeader { name, reason } => write!(f, "header {name:?} {reason}"),
-      Error::InvalidProxy { reason } => write!(f, "proxy {reason}"),
-      Error::InvalidCa { reason } => write!(f, "ca {reason}"),
-      Error::Timeout { ms } => write!(f, "the push service did not answer within the timeout of {ms} ms"),
-      Error::Network { reason } => write!(f, "request to the push service failed: {reason}"),
-      Error::EndpointNotAllowed { host, rule } => write!(
-        f,
-        "subscription endpoint host {host:?} is not allowed by the endpoint policy: {rule}"
-      ),
-      Error::InvalidOption { name, reason } => write!(f, "option {name} {reason}"),
-      Error::PushService { reason } => write!(f, "local push service: {reason}"),
-      Error::InvalidNotification { field, rule } => write!(f, "{field} {rule}"),
-    }
-  }
-}
-
-impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
@@ -269,6 +215,17 @@ mod tests {
       (Error::Timeout { ms: 5 }, "timeout"),
       (Error::Network { reason: "r".into() }, "push service"),
       (Error::PushService { reason: "r".into() }, "push service"),
+      (Error::InvalidKeyId { len: 300 }, "keyid"),
+      (Error::HttpClient { reason: "r".into() }, "HTTP client"),
+      (Error::Internal { reason: "r" }, "internal error"),
+      (
+        Error::UnexpectedStatus {
+          status: 503,
+          detail: "push service answered 503".into(),
+        },
+        "push service",
+      ),
+      (Error::Aborted, "aborted"),
       (
         Error::InvalidNotification {
           field: "notification.title".into(),

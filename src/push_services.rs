@@ -3,20 +3,24 @@
 //! *at that service* (the outcome bucket), the extra rules a service enforces that we check
 //! before sending, and the address ranges no push endpoint ever points at.
 //!
-//! Sources (read 2026-12):
-//! - Apple: "Sending web push notifications in web apps and browsers"
-//!   (developer.apple.com/documentation/usernotifications/sending-web-push-notifications-in-web-apps-and-browsers),
-//!   its table of `reason` values in JSON error bodies, and web-push issue #947 (`BadJwtToken`
-//!   for a `mailto:` subject on `localhost`).
+//! Sources:
+//! - Apple: the `reason` values of its JSON error bodies as listed for Apple's page "Sending
+//!   web push notifications in web apps and browsers" (developer.apple.com/documentation/
+//!   usernotifications/sending-web-push-notifications-in-web-apps-and-browsers): BadJwtToken,
+//!   BadWebPushTopic, VapidPkHashMismatch, BadVapidPublicKey, BadTtl, BadUrgency,
+//!   BadWebPushRequest, ExpiredSubscription, PayloadTooLarge, TooManyRequests. The page itself
+//!   could not be fetched from this build machine (no network); the list comes from user
+//!   reports, and web-push issue #947 shows `403 {"reason":"BadJwtToken"}` for a `mailto:`
+//!   subject on `localhost`. Unknown reasons are passed through as they are.
 //! - Mozilla autopush: JSON errors `{"code","errno","error","message","more_info"}`, as seen
 //!   live from autopush 1.83.1 (`errno 109` "VAPID public key mismatch", `errno 106` "No such
 //!   subscription").
 //! - FCM: plain-text answers of `fcm.googleapis.com/fcm/send/…` (e.g. 403 "the VAPID
 //!   credentials in the authorization header do not correspond to the credentials used to
-//!   create the subscriptions").
+//!   create the subscriptions"), as users report them.
 //! - Windows (WNS): the `X-WNS-Status`, `X-WNS-Error-Description`, `X-WNS-Msg-ID` and
 //!   `X-WNS-Debug-Trace` response headers; `406 Not Acceptable` with `X-WNS-Status:
-//!   appthrottled` and `Retry-After` when throttled.
+//!   appthrottled` and `Retry-After` when throttled (seen live).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

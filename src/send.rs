@@ -152,8 +152,8 @@ impl HttpClient {
     if let Some(proxy) = options.proxy()? {
       builder = builder.proxy(proxy);
     }
-    let client = builder.build().map_err(|e| Error::Network {
-      reason: format!("cannot build the HTTP client: {e}"),
+    let client = builder.build().map_err(|e| Error::HttpClient {
+      reason: e.to_string(),
     })?;
     Ok(Self { client })
   }

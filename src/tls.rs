@@ -51,8 +51,8 @@ fn platform_verifier(
 ) -> Result<Arc<dyn ServerCertVerifier>> {
   rustls_platform_verifier::Verifier::new_with_extra_roots(cas, provider)
     .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>)
-    .map_err(|e| Error::Network {
-      reason: format!("cannot build the HTTP client: {e}"),
+    .map_err(|e| Error::HttpClient {
+      reason: e.to_string(),
     })
 }
 
@@ -167,8 +167,8 @@ pub fn client_config(cas: Vec<CertificateDer<'static>>) -> Result<rustls::Client
   let verifier = CaVerifier::new(cas, provider.clone())?;
   let mut config = rustls::ClientConfig::builder_with_provider(provider)
     .with_safe_default_protocol_versions()
-    .map_err(|e| Error::Network {
-      reason: format!("cannot build the HTTP client: {e}"),
+    .map_err(|e| Error::HttpClient {
+      reason: e.to_string(),
     })?
     .dangerous()
     .with_custom_certificate_verifier(Arc::new(verifier))

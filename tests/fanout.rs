@@ -113,11 +113,11 @@ async fn a_mixed_batch_lands_every_target_in_its_bucket() {
   assert_eq!(indices(&report.failed), [6]);
   assert_eq!(report.gone[0].status_code, Some(410));
   assert_eq!(report.rejected[0].status_code, Some(413));
-  assert_eq!(report.rejected[1].code, Some("ERR_INVALID_P256DH"));
+  assert_eq!(report.rejected[1].code(), Some("ERR_INVALID_P256DH"));
   assert_eq!(report.rejected[1].attempts, 0);
-  assert_eq!(report.rejected[3].code, Some("ERR_INVALID_TTL"));
+  assert_eq!(report.rejected[3].code(), Some("ERR_INVALID_TTL"));
   assert_eq!(
-    (report.failed[0].code, report.failed[0].attempts),
+    (report.failed[0].code(), report.failed[0].attempts),
     (Some("ERR_TIMEOUT"), 3)
   );
   let delivered: Vec<_> = service
@@ -223,6 +223,6 @@ async fn abort_stops_new_sends_and_reports_the_rest() {
   assert_eq!(report.total, 20);
   assert_eq!(report.sent, 2, "the two in flight finish");
   assert_eq!(report.failed.len(), 18);
-  assert!(report.failed.iter().all(|o| o.code == Some("ERR_ABORTED")));
+  assert!(report.failed.iter().all(|o| o.code() == Some("ERR_ABORTED")));
   service.close();
 }

@@ -1,5 +1,6 @@
 // Type-checks web-push-rs/queue's typings under --strict (compiled, never run).
-import { Campaigns, CampaignOutcome, CampaignReport } from '../../queue'
+import { Campaigns } from '../../queue'
+import type { CampaignOutcome, CampaignReport } from '../../queue'
 
 export async function usage(): Promise<void> {
   const campaigns = new Campaigns({ connection: { host: '127.0.0.1', port: 6379 }, prefix: 'webpush' })
@@ -15,7 +16,9 @@ export async function usage(): Promise<void> {
     chunksAtOnce: 2,
     retry: { attempts: 5, maxDelayMs: 10000 },
     lockDurationMs: 30000,
-    onGone: async (gone: CampaignOutcome[]) => { gone.forEach((o) => o.endpoint) },
+    onGone: async (gone: CampaignOutcome[]) => {
+      for (const o of gone) console.log(o.endpoint)
+    },
   })
   await worker.ready()
   const inFlight: number = worker.maxInFlight

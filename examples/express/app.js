@@ -1,42 +1,47 @@
 'use strict'
 
-// Web Push with Express: the page subscribes, the server keeps subscriptions in a JSON file
-// and fans a notification out to all of them with one WebPush.sendMany.
+// Web Push with Express: the page subscribes, the server keeps subscriptions in SQL (embedded
+// PGlite, or PostgreSQL with DATABASE_URL) and fans a notification out to all of them with one
+// WebPush.sendMany streamed from the table.
 //
 //   node examples/express/app.js        then open http://127.0.0.1:3000
 //
-// Env: PORT (3000), HOST (127.0.0.1), DATA_DIR (examples/express/data),
-//      VAPID_SUBJECT (mailto:admin@example.com), ENDPOINT_POLICY (push-services). See README.md.
+// Env: PORT (3000), HOST (127.0.0.1), DATA_DIR (examples/express/data), DATABASE_URL (none:
+//      PGlite in DATA_DIR/pglite), VAPID_SUBJECT (mailto:admin@example.com),
+//      ENDPOINT_POLICY (push-services). See README.md.
 
 const fsp = require('node:fs/promises')
 const http = require('node:http')
 const path = require('node:path')
 const express = require('express')
 const { WebPush, generateRequestDetails } = require('../..') // in your app: require('web-push-rs')
-const { SubscriptionStore } = require('./store.js')
+const { SubscriptionStore } = require('../shared/store.js')
+const { browserDir } = require('../shared/browser.js')
 const { loadOrCreateVapidKeys } = require('./vapid.js')
 
 // What one aes128gcm push message holds; the library rejects larger payloads (ERR_PAYLOAD_TOO_LARGE).
 const MAX_PAYLOAD_BYTES = 3993
 
 /**
- * Builds the app on `dataDir` (created if missing): VAPID keys, subscription store, routes.
+ * Builds the app on `dataDir` (created if missing): VAPID keys, subscription store (PostgreSQL
+ * at `databaseUrl` when given, else PGlite in `dataDir/pglite`), routes.
  * Resolves `{ app, store, vapid: { subject, publicKey }, push }`; the private key stays inside.
  *
  * `endpointPolicy`: subscriptions come from anyone, so by default only the browsers' push
  * services are contacted ('push-services'); 'https' also allows any https: host and http: to
  * loopback (a local push service in tests). Refused endpoints count as `rejected`.
  */
-async function createApp({ dataDir, vapidSubject = 'mailto:admin@example.com', endpointPolicy = 'push-services' }) {
+async function createApp({ dataDir, databaseUrl, vapidSubject = 'mailto:admin@example.com', endpointPolicy = 'push-services' }) {
   await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 })
   const keys = await loadOrCreateVapidKeys(dataDir)
-  const store = await SubscriptionStore.open(path.join(dataDir, 'subscriptions.json'))
+  const store = await SubscriptionStore.open(databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') })
   const push = new WebPush({ vapid: { subject: vapidSubject, ...keys }, endpointPolicy })
 
   const app = express()
   app.disable('x-powered-by')
   app.use(express.json({ limit: '16kb' }))
-  app.use(express.static(path.join(__dirname, 'public')))
+  app.use(express.static(path.join(__dirname, 'public'))) // index.html
+  app.use(express.static(browserDir)) // app.js, sw.js: shared with the Next.js example
 
   // The applicationServerKey the page subscribes with.
   app.get('/vapidPublicKey', (req, res) => {
@@ -68,10 +73,9 @@ async function createApp({ dataDir, vapidSubject = 'mailto:admin@example.com', e
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
       return res.status(413).json({ error: `the notification is ${Buffer.byteLength(payload)} bytes as JSON; at most ${MAX_PAYLOAD_BYTES} fit in a push message` })
     }
-    const report = await push.sendMany(store.all(), payload)
-    // 404/410: the browser dropped the subscription and it will never work again.
-    const removed = report.gone.map((outcome) => outcome.endpoint)
-    await store.delete(removed)
+    // Streamed from the table into sendMany; gone subscriptions (404/410: the browser dropped
+    // them, they never work again) are deleted, the others' success or failure recorded.
+    const { report, removed } = await store.sendToAll(push, payload)
     res.json({
       total: report.total,
       sent: report.sent,
@@ -127,7 +131,8 @@ function parseMessage(body) {
 
 /**
  * Creates the app and listens on `host:port` (port 0: any free port).
- * Resolves `{ server, url, app, store, vapid, close }`; `close()` stops the server and the push client.
+ * Resolves `{ server, url, app, store, vapid, close }`; `close()` stops the server, the push
+ * client and the store.
  */
 async function start({ port = 3000, host = '127.0.0.1', ...options }) {
   const { app, store, vapid, push } = await createApp(options)
@@ -139,6 +144,7 @@ async function start({ port = 3000, host = '127.0.0.1', ...options }) {
     })
   } catch (err) {
     await push.close()
+    await store.close()
     throw err
   }
   const address = server.address()
@@ -146,6 +152,7 @@ async function start({ port = 3000, host = '127.0.0.1', ...options }) {
   async function close() {
     await new Promise((resolve) => server.close(resolve))
     await push.close()
+    await store.close()
   }
   return { server, url, app, store, vapid, close }
 }
@@ -159,11 +166,13 @@ if (require.main === module) {
     port: Number(env.PORT ?? 3000),
     host: env.HOST ?? '127.0.0.1',
     dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
     vapidSubject: env.VAPID_SUBJECT ?? 'mailto:admin@example.com',
     endpointPolicy: env.ENDPOINT_POLICY ?? 'push-services',
-  }).then(({ url, store, vapid, close }) => {
+  }).then(async ({ url, store, vapid, close }) => {
     console.log(`Web Push example on ${url}`)
-    console.log(`  data in ${dataDir} (${store.size} subscriptions), VAPID public key ${vapid.publicKey}`)
+    const where = store.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${path.join(dataDir, 'pglite')}`
+    console.log(`  ${await store.count()} subscriptions in ${where}; VAPID key in ${dataDir}, public key ${vapid.publicKey}`)
     for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, close)
   }, (err) => {
     console.error(err)

@@ -4,10 +4,10 @@
 // (mode 0600). Keep it: browser subscriptions are bound to the public key, and a new key
 // makes every stored subscription answer 403.
 
+const crypto = require('node:crypto')
 const fsp = require('node:fs/promises')
 const path = require('node:path')
 const { generateVAPIDKeys } = require('../..') // in your app: require('web-push-rs')
-const { writeFileAtomic } = require('./store.js')
 
 async function loadOrCreateVapidKeys(dataDir) {
   const file = path.join(dataDir, 'vapid.json')
@@ -39,4 +39,26 @@ async function readKeys(file) {
   return { publicKey: keys.publicKey, privateKey: keys.privateKey }
 }
 
-module.exports = { loadOrCreateVapidKeys }
+/**
+ * Writes `data` to `file` all at once: a temp file beside it (mode `mode`), flushed to disk,
+ * then renamed over `file`. With `exclusive`, it is linked instead, which fails with EEXIST
+ * when `file` already exists (create-once).
+ */
+async function writeFileAtomic(file, data, { mode = 0o600, exclusive = false } = {}) {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`
+  try {
+    const handle = await fsp.open(tmp, 'wx', mode)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    if (exclusive) await fsp.link(tmp, file)
+    else await fsp.rename(tmp, file)
+  } finally {
+    await fsp.rm(tmp, { force: true })
+  }
+}
+
+module.exports = { loadOrCreateVapidKeys, writeFileAtomic }

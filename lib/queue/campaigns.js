@@ -10,6 +10,7 @@ const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject, requirePayload } = require('../args.js')
 const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, decodeOutcome, KINDS } = require('./store.js')
 const { CampaignWorker } = require('./worker.js')
+const { ChunkBuilder, rowsOf } = require('./chunk.js')
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
@@ -56,7 +57,7 @@ function messageOptions(options) {
   return out
 }
 
-/** A target as stored: `[endpoint, p256dh, auth]`, plus `[payload base64, options]` when it has its own. */
+/** A target → `[endpoint, p256dh, auth]`, plus `[payload base64, options]` when it has its own (see chunk.js). */
 function rowOf(item) {
   const wrapped = item !== null && typeof item === 'object' && 'subscription' in item
   const sub = wrapped ? item.subscription : item
@@ -139,7 +140,7 @@ class Campaigns {
     const k = keys(this.prefix, id)
     const optionsJson = JSON.stringify(options)
     const fp = crypto.createHash('sha256').update(payload ?? '').update('\0').update(optionsJson).update(`\0${chunkSize}`).digest('hex')
-    const [state, stored] = await this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize)
+    const [state, stored, , createdAt] = await this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize)
     if (state === 'mismatch') {
       throw invalid('ERR_CAMPAIGN_MISMATCH', `campaign '${id}' already exists with a different payload, options or chunk size; use a new id`)
     }
@@ -151,18 +152,18 @@ class Campaigns {
     let index = 0
     let chunk = Math.floor(stored / chunkSize)
     const skip = chunk * chunkSize
-    let rows = []
+    let rows = new ChunkBuilder()
     let stopped = false
     const flush = async () => {
-      const job = { name: 'chunk', data: { c: id, k: chunk, i: chunk * chunkSize, t: rows }, opts: { jobId: `${id}.${chunk}` } }
-      rows = []
+      const job = { name: 'chunk', data: rows.data(id, chunk, chunk * chunkSize, Number(createdAt)), opts: { jobId: `${id}.${chunk}` } }
+      rows = new ChunkBuilder()
       await this.#queue.addBulk([job])
       chunk += 1
       stopped = (await this.redis.wpStored(k.meta, chunk, index)) === 'cancelled'
     }
     const add = async (item) => {
       if (index++ < skip) return
-      rows.push(rowOf(item))
+      rows.add(rowOf(item))
       if (rows.length === chunkSize) await flush()
     }
     if (Array.isArray(iterable)) {
@@ -235,13 +236,17 @@ class Campaigns {
     if (state !== 'cancelled') return this.report(id)
     await this.redis.publish(signalChannel(this.prefix), JSON.stringify({ cancel: id }))
     let chunk = 0
+    let idle = 0
     for (;;) {
       const chunks = Number(await this.redis.hget(k.meta, 'chunks'))
       if (chunk >= chunks) {
-        if (await this.redis.hexists(k.meta, 'total')) break
-        await sleep(100) // the producer is still storing: it stops after its current chunk
+        // A producer still storing stops after its current chunk; give it a moment. A chunk it
+        // adds later anyway is marked cancelled by the worker that takes it.
+        if (idle++ >= 5 || (await this.redis.hexists(k.meta, 'total'))) break
+        await sleep(100)
         continue
       }
+      idle = 0
       for (; chunk < chunks; chunk++) await this.#cancelChunk(id, chunk)
     }
     return this.report(id)
@@ -274,7 +279,9 @@ class Campaigns {
   async #markChunk(id, data, kind) {
     const k = keys(this.prefix, id)
     const args = [Date.now()]
-    data.t.forEach((row, j) => args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]])))
+    rowsOf(data).forEach((row, j) => {
+      args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]]))
+    })
     await this.redis.wpRecord(k.meta, k.out, ...args)
   }
 

@@ -78,7 +78,7 @@ class RedisServer {
     const keep = (d) => { this.log = (this.log + d).slice(-4000) }
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
-    const exited = new Promise((resolve, reject) => {
+    const exited = new Promise((_resolve, reject) => {
       child.once('error', reject)
       child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${this.log}`)))
     })

@@ -1,9 +1,9 @@
 'use strict'
 
-// One round of sends for a chunk, with each final outcome handed over as soon as it is known.
-// With a `WebPush` whose `sendMany` takes `onOutcome`, that is one `sendMany`. Without it
-// (an older client), the targets go in sub-batches of `subBatch` and each sub-batch's outcomes
-// are handed over when it ends, so at most one sub-batch is unrecorded at any time.
+// One round of sends for a chunk (at most `concurrency` targets), each final outcome handed
+// over as soon as it is known. With a `WebPush` whose `sendMany` takes `onOutcome`, that is one
+// `sendMany`. Without it (an older client), the targets go in sub-batches of `subBatch` and
+// each sub-batch's outcomes are handed over when it ends.
 
 const supported = new WeakMap()
 

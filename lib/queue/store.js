@@ -31,13 +31,13 @@ const signalChannel = (prefix) => `${prefix}:signals`
 const INIT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[1] then return {'mismatch', 0, 0} end
-  local s = redis.call('HMGET', KEYS[1], 'state', 'stored', 'chunks')
-  return {s[1], tonumber(s[2]), tonumber(s[3])}
+  local s = redis.call('HMGET', KEYS[1], 'state', 'stored', 'chunks', 'createdAt')
+  return {s[1], tonumber(s[2]), tonumber(s[3]), s[4]}
 end
 redis.call('HSET', KEYS[1], 'v', 1, 'fp', ARGV[1], 'payload', ARGV[2], 'hasPayload', ARGV[3], 'options', ARGV[4],
   'createdAt', ARGV[5], 'chunkSize', ARGV[6], 'chunks', 0, 'stored', 0, 'state', 'starting', 'done', 0,
   'sent', 0, 'gone', 0, 'rejected', 0, 'failed', 0, 'expired', 0, 'cancelled', 0)
-return {'new', 0, 0}
+return {'new', 0, 0, ARGV[5]}
 `
 
 // KEYS: meta. ARGV: chunks, stored. Progress of the producer (only ever grows).
@@ -151,7 +151,7 @@ function createClient(options) {
 
 /** The report of a campaign from its meta hash, or `undefined` if there is no such campaign. */
 function reportFrom(id, m) {
-  if (!m || !m.state) return undefined
+  if (!m?.state) return undefined
   const n = (name) => Number(m[name] || 0)
   const total = m.total === undefined ? n('stored') : n('total')
   const report = { id, total, done: n('done') }

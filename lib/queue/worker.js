@@ -13,10 +13,14 @@ const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
 const { QUEUE_NAME, keys, pauseKey, signalChannel, encodeOutcome } = require('./store.js')
 const { sendRound } = require('./send-round.js')
+const { rowsOf } = require('./chunk.js')
 
 const WORKER_KEYS = ['vapid', 'concurrency', 'chunksAtOnce', 'onGone', 'retry', 'lockDurationMs', 'stalledIntervalMs',
   'timeoutMs', 'proxy', 'ca', 'endpointPolicy']
 const STATE_POLL_MS = 250
+// A campaign's state and an origin's pause are read from Redis at most this often per worker
+// between rounds; pub/sub signals update them at once.
+const CACHE_MS = 100
 const BASE_DELAY_MS = 250
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -48,11 +52,11 @@ function workerSettings(options) {
       maxDelayMs = options.retry.maxDelayMs
     }
   }
-  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 100)
+  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 50)
   const lockDurationMs = integer(options.lockDurationMs, 'options.lockDurationMs', 500, 3600000, 30000)
   return {
     concurrency,
-    chunksAtOnce: integer(options.chunksAtOnce, 'options.chunksAtOnce', 1, 100, 2),
+    chunksAtOnce: integer(options.chunksAtOnce, 'options.chunksAtOnce', 1, 100, 4),
     attempts,
     maxDelayMs,
     lockDurationMs,
@@ -98,6 +102,8 @@ class CampaignWorker {
   #worker
   #campaigns = new Map()
   #rounds = new Set()
+  #states = new Map()
+  #pauses = new Map()
   #subscriber
   #closed = false
 
@@ -130,6 +136,9 @@ class CampaignWorker {
       } catch {
         return
       }
+      const now = Date.now()
+      if (signal.cancel) this.#states.set(signal.cancel, { state: 'cancelled', at: now })
+      if (signal.pause) this.#pauses.set(signal.pause, { until: Number(signal.until) || 0, at: now })
       for (const round of this.#rounds) {
         if (signal.cancel === round.id || (signal.pause && round.origins.has(signal.pause))) round.controller.abort()
       }
@@ -156,9 +165,10 @@ class CampaignWorker {
     this.#owner._forget(this)
   }
 
-  async #campaign(id) {
+  /** The campaign's payload and options (cached; a campaign removed and started again is re-read). */
+  async #campaign(id, createdAt) {
     let c = this.#campaigns.get(id)
-    if (!c) {
+    if (!c || c.createdAt !== createdAt) {
       const redis = this.#owner.redis
       const k = keys(this.#owner.prefix, id)
       const [payload, hasPayload, options, createdAt] = await redis.hmgetBuffer(k.meta, 'payload', 'hasPayload', 'options', 'createdAt')
@@ -166,9 +176,32 @@ class CampaignWorker {
       const opts = JSON.parse(options.toString())
       c = { id, keys: k, payload: hasPayload.toString() === '1' ? payload : undefined, options: opts, createdAt: Number(createdAt.toString()) }
       if (this.#campaigns.size > 32) this.#campaigns.delete(this.#campaigns.keys().next().value)
+      if (this.#states.size > 1000) this.#states.delete(this.#states.keys().next().value)
       this.#campaigns.set(id, c)
     }
     return c
+  }
+
+  async #state(c) {
+    const cached = this.#states.get(c.id)
+    if (cached && Date.now() - cached.at < CACHE_MS) return cached.state
+    const state = await this.#owner.redis.hget(c.keys.meta, 'state')
+    this.#states.set(c.id, { state, at: Date.now() })
+    return state
+  }
+
+  /** origin → paused until (ms since the epoch; 0: not paused). */
+  async #pausedUntil(origins) {
+    const now = Date.now()
+    const stale = origins.filter((o) => !(now - (this.#pauses.get(o)?.at ?? -Infinity) < CACHE_MS))
+    if (stale.length > 0) {
+      const values = await this.#owner.redis.mget(...stale.map((o) => pauseKey(this.#owner.prefix, o)))
+      const at = Date.now()
+      stale.forEach((o, i) => {
+        this.#pauses.set(o, { until: Number(values[i] || 0), at })
+      })
+    }
+    return new Map(origins.map((o) => [o, this.#pauses.get(o).until]))
   }
 
   /** Writes final outcomes (`[target, kind, outcome]`); calls onGone with the newly written gone ones. */
@@ -192,9 +225,10 @@ class CampaignWorker {
   }
 
   async #process(job) {
-    const { c: id, i: first, t: rows } = job.data
-    const c = await this.#campaign(id)
-    if (!c) return 'no campaign'
+    const { c: id, s: createdAt, i: first } = job.data
+    const rows = rowsOf(job.data)
+    const c = await this.#campaign(id, createdAt)
+    if (!c || c.createdAt !== createdAt) return 'no such campaign (removed)'
     const redis = this.#owner.redis
     const indexes = rows.map((_, j) => first + j)
     const recorded = await redis.hmget(c.keys.out, ...indexes)
@@ -204,7 +238,7 @@ class CampaignWorker {
     }
     const ttl = c.options.ttl
     while (pending.length > 0) {
-      const state = await redis.hget(c.keys.meta, 'state')
+      const state = await this.#state(c)
       if (state === 'cancelled') {
         await this.#record(c, pending.map((t) => [t, 'cancelled', { attempts: t.attempts }]))
         break
@@ -215,10 +249,10 @@ class CampaignWorker {
         await this.#record(c, pending.map((t) => [t, 'expired', { attempts: t.attempts, code: 'ERR_TTL_EXPIRED', message: `the message TTL (${ttl} s from start) ran out before it was sent` }]))
         break
       }
-      const origins = [...new Set(pending.map((t) => t.origin))]
-      const pauses = await redis.mget(...origins.map((o) => pauseKey(this.#owner.prefix, o)))
-      const pausedUntil = new Map(origins.map((o, i) => [o, Number(pauses[i] || 0)]))
-      const ready = pending.filter((t) => t.notBefore <= now && pausedUntil.get(t.origin) <= now)
+      const pausedUntil = await this.#pausedUntil([...new Set(pending.map((t) => t.origin))])
+      // At most `concurrency` per round, and a round's outcomes are written before the next
+      // starts: a crash leaves at most `concurrency` sent-but-unrecorded targets per chunk.
+      const ready = pending.filter((t) => t.notBefore <= now && pausedUntil.get(t.origin) <= now).slice(0, this.#settings.concurrency)
       if (ready.length === 0) {
         const next = Math.min(...pending.map((t) => Math.max(t.notBefore, pausedUntil.get(t.origin))))
         await sleep(Math.max(10, Math.min(next - now, STATE_POLL_MS, ttl > 0 ? leftMs : Infinity)))
@@ -273,6 +307,7 @@ class CampaignWorker {
       }
       const writes = [...pauses].map(([origin, until]) => {
         const prefix = this.#owner.prefix
+        this.#pauses.set(origin, { until, at: now })
         return redis.wpPause(pauseKey(prefix, origin), signalChannel(prefix), origin, until, Math.max(1, until - now))
       })
       await Promise.all([this.#record(c, entries), ...writes])

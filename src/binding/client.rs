@@ -6,6 +6,7 @@ use std::time::Duration;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use super::{ErrorCode, Fallible};
 use crate::client::{ClientConfig, MessageOptions, Outcome, OutcomeKind, Target, WebPushClient};
 use crate::error::{Error, Result};
 use crate::fanout::{Batch, Progress, Report};
@@ -90,8 +91,8 @@ impl From<Outcome> for OutcomeOutput {
       status_code: o.status_code.map(u32::from),
       attempts: o.attempts,
       retry_after_ms: o.retry_after_ms.map(|ms| ms as f64),
-      code: o.code.map(str::to_owned),
-      message: o.message,
+      code: o.error.as_ref().map(|e| e.code().to_owned()),
+      message: o.error.as_ref().map(ToString::to_string),
       body: o.body,
       reason: o.reason,
       errno: o.errno,
@@ -265,9 +266,8 @@ impl CompactTarget {
 
 /// Parses a JSON array of rows; a malformed chunk is a bug in `lib/client.js`, not user input.
 fn parse_rows(json: &str) -> Result<Vec<CompactTarget>> {
-  serde_json::from_str(json).map_err(|_| Error::InvalidOption {
-    name: "targets",
-    reason: "chunk is not valid JSON target rows (internal error)",
+  serde_json::from_str(json).map_err(|_| Error::Internal {
+    reason: "a batch chunk is not valid JSON target rows",
   })
 }
 
@@ -281,7 +281,7 @@ pub struct NativeClient {
 impl NativeClient {
   /// Validates the settings and builds the connection pool.
   #[napi(constructor)]
-  pub fn new(input: ClientInput) -> napi::Result<Self> {
+  pub fn new(input: ClientInput) -> napi::Result<Self, ErrorCode> {
     Ok(Self {
       inner: Arc::new(WebPushClient::new(config_of(input)?)?),
     })
@@ -289,33 +289,34 @@ impl NativeClient {
 
   /// Sends one message (a JSON row, as in a batch chunk) with retries; resolves with its
   /// outcome (never rejects for HTTP errors).
-  #[napi]
-  pub async fn send(&self, row: String, payload: Option<Buffer>) -> napi::Result<OutcomeOutput> {
-    let payloads: Vec<Arc<[u8]>> = payload.iter().map(|b| Arc::from(b.as_ref())).collect();
-    let (index, target) = parse_rows(&row)?
-      .into_iter()
-      .next()
-      .ok_or(Error::InvalidOption {
-        name: "target",
-        reason: "is missing (internal error)",
-      })?
-      .into_target(&None, &payloads);
-    let (_never, aborted) = tokio::sync::watch::channel(false);
-    Ok(self.inner.deliver(index, target, true, &aborted).await.into())
+  #[napi(ts_return_type = "Promise<OutcomeOutput>")]
+  pub async fn send(&self, row: String, payload: Option<Buffer>) -> napi::Result<Fallible<OutcomeOutput>> {
+    Ok(self.send_row(row, payload).await.into())
   }
 
   /// Starts a batch; `payload` is shared by every target without its own. With
   /// `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
   #[napi]
-  pub async fn start_batch(
-    &self,
-    payload: Option<Buffer>,
-    stream_outcomes: Option<bool>,
-  ) -> napi::Result<NativeBatch> {
-    Ok(NativeBatch {
+  pub async fn start_batch(&self, payload: Option<Buffer>, stream_outcomes: Option<bool>) -> NativeBatch {
+    NativeBatch {
       inner: Arc::new(Batch::start(self.inner.clone(), stream_outcomes.unwrap_or(false))),
       shared_payload: payload.map(|b| Arc::from(b.as_ref())),
-    })
+    }
+  }
+}
+
+impl NativeClient {
+  async fn send_row(&self, row: String, payload: Option<Buffer>) -> Result<OutcomeOutput> {
+    let payloads: Vec<Arc<[u8]>> = payload.iter().map(|b| Arc::from(b.as_ref())).collect();
+    let (index, target) = parse_rows(&row)?
+      .into_iter()
+      .next()
+      .ok_or(Error::Internal {
+        reason: "a send without its target row",
+      })?
+      .into_target(&None, &payloads);
+    let (_never, aborted) = tokio::sync::watch::channel(false);
+    Ok(self.inner.deliver(index, target, true, &aborted).await.into())
   }
 }
 
@@ -331,16 +332,9 @@ impl NativeBatch {
   /// Queues a chunk of targets given as JSON rows (see `CompactTarget`) plus the Buffers of
   /// targets with their own payload; resolves when all are queued (backpressure). JSON keeps
   /// the event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
-  #[napi]
-  pub async fn push_json(&self, rows: String, payloads: Vec<Buffer>) -> napi::Result<()> {
-    let rows = parse_rows(&rows)?;
-    let payloads: Vec<Arc<[u8]>> = payloads.iter().map(|b| Arc::from(b.as_ref())).collect();
-    let targets = rows
-      .into_iter()
-      .map(|row| row.into_target(&self.shared_payload, &payloads))
-      .collect();
-    self.inner.push(targets).await;
-    Ok(())
+  #[napi(ts_return_type = "Promise<void>")]
+  pub async fn push_json(&self, rows: String, payloads: Vec<Buffer>) -> napi::Result<Fallible<()>> {
+    Ok(self.push_rows(rows, payloads).await.into())
   }
 
   /// Current counters.
@@ -368,7 +362,20 @@ impl NativeBatch {
 
   /// Waits for every outcome and returns the report.
   #[napi]
-  pub async fn finish(&self) -> napi::Result<ReportOutput> {
-    Ok(self.inner.finish().await.into())
+  pub async fn finish(&self) -> ReportOutput {
+    self.inner.finish().await.into()
+  }
+}
+
+impl NativeBatch {
+  async fn push_rows(&self, rows: String, payloads: Vec<Buffer>) -> Result<()> {
+    let rows = parse_rows(&rows)?;
+    let payloads: Vec<Arc<[u8]>> = payloads.iter().map(|b| Arc::from(b.as_ref())).collect();
+    let targets = rows
+      .into_iter()
+      .map(|row| row.into_target(&self.shared_payload, &payloads))
+      .collect();
+    self.inner.push(targets).await;
+    Ok(())
   }
 }

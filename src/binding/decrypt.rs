@@ -3,6 +3,7 @@
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use super::ErrorCode;
 use crate::ece::{self, MessageHeaders, ReceiverKeys};
 use crate::keys::{AuthSecret, KeyRole, PrivateKey};
 
@@ -24,7 +25,7 @@ pub fn decrypt_body(
   private_key: String,
   auth: String,
   headers: Option<DecryptHeaders>,
-) -> napi::Result<Buffer> {
+) -> napi::Result<Buffer, ErrorCode> {
   let keys = ReceiverKeys {
     private_key: PrivateKey::from_base64(&private_key, KeyRole::Decryption)?,
     auth: AuthSecret::from_base64(&auth)?,

@@ -6,7 +6,7 @@ use napi_derive::napi;
 
 use napi::bindgen_prelude::Either;
 
-use super::payload_bytes;
+use super::{payload_bytes, ErrorCode, Fallible};
 use crate::base64url;
 use crate::ece::{self, ContentEncoding, EncryptedMessage};
 use crate::keys::{AuthSecret, KeyRole, PublicKey};
@@ -31,29 +31,37 @@ pub struct EncryptTask {
 }
 
 impl Task for EncryptTask {
-  type Output = EncryptedMessage;
-  type JsValue = EncryptResult;
+  type Output = crate::Result<EncryptedMessage>;
+  type JsValue = Fallible<EncryptResult>;
 
-  fn compute(&mut self) -> napi::Result<EncryptedMessage> {
+  fn compute(&mut self) -> napi::Result<Self::Output> {
+    Ok(self.run())
+  }
+
+  fn resolve(&mut self, _env: Env, message: Self::Output) -> napi::Result<Self::JsValue> {
+    Ok(message.map(encrypt_result).into())
+  }
+}
+
+fn encrypt_result(message: EncryptedMessage) -> EncryptResult {
+  EncryptResult {
+    local_public_key: message.sender_public_key.to_vec().into(),
+    salt: base64url::encode(&message.salt),
+    cipher_text: message.body.into(),
+  }
+}
+
+impl EncryptTask {
+  fn run(&self) -> crate::Result<EncryptedMessage> {
     let encoding = match &self.content_encoding {
       Some(value) => value.parse()?,
       None => ContentEncoding::Aes128Gcm,
     };
     let receiver = PublicKey::from_base64(&self.p256dh, KeyRole::P256dh)?;
     let auth = AuthSecret::from_base64(&self.auth)?;
-    Ok(ece::encrypt(&receiver, &auth, &self.payload, encoding)?)
+    ece::encrypt(&receiver, &auth, &self.payload, encoding)
   }
 
-  fn resolve(&mut self, _env: Env, message: EncryptedMessage) -> napi::Result<EncryptResult> {
-    Ok(EncryptResult {
-      local_public_key: message.sender_public_key.to_vec().into(),
-      salt: base64url::encode(&message.salt),
-      cipher_text: message.body.into(),
-    })
-  }
-}
-
-impl EncryptTask {
   fn new(
     p256dh: String,
     auth: String,
@@ -73,15 +81,13 @@ impl EncryptTask {
 /// `contentEncoding` is `"aes128gcm"` (default) or `"aesgcm"`.
 #[napi]
 pub fn encrypt(
-  env: Env,
   user_public_key: String,
   auth: String,
   payload: Either<String, Buffer>,
   content_encoding: Option<String>,
-) -> napi::Result<EncryptResult> {
-  let mut task = EncryptTask::new(user_public_key, auth, payload, content_encoding);
-  let message = task.compute()?;
-  task.resolve(env, message)
+) -> napi::Result<EncryptResult, ErrorCode> {
+  let task = EncryptTask::new(user_public_key, auth, payload, content_encoding);
+  Ok(encrypt_result(task.run()?))
 }
 
 /// Like `encrypt`, off the event loop.

@@ -4,6 +4,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use super::{ErrorCode, Fallible};
 use crate::base64url;
 use crate::keys::KeyPair;
 
@@ -19,15 +20,9 @@ pub struct VapidKeys {
 /// Generates a key pair off the JS thread.
 pub struct GenerateKeysTask;
 
-impl Task for GenerateKeysTask {
-  type Output = KeyPair;
-  type JsValue = VapidKeys;
-
-  fn compute(&mut self) -> napi::Result<KeyPair> {
-    Ok(KeyPair::generate()?)
-  }
-
-  fn resolve(&mut self, _env: Env, pair: KeyPair) -> napi::Result<VapidKeys> {
+impl GenerateKeysTask {
+  fn run() -> crate::Result<VapidKeys> {
+    let pair = KeyPair::generate()?;
     Ok(VapidKeys {
       public_key: pair.public_key.to_base64(),
       private_key: pair.private_key.to_base64(),
@@ -35,12 +30,23 @@ impl Task for GenerateKeysTask {
   }
 }
 
+impl Task for GenerateKeysTask {
+  type Output = crate::Result<VapidKeys>;
+  type JsValue = Fallible<VapidKeys>;
+
+  fn compute(&mut self) -> napi::Result<Self::Output> {
+    Ok(Self::run())
+  }
+
+  fn resolve(&mut self, _env: Env, keys: Self::Output) -> napi::Result<Self::JsValue> {
+    Ok(keys.into())
+  }
+}
+
 /// Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding.
 #[napi(js_name = "generateVAPIDKeys")]
-pub fn generate_vapid_keys(env: Env) -> napi::Result<VapidKeys> {
-  let mut task = GenerateKeysTask;
-  let pair = task.compute()?;
-  task.resolve(env, pair)
+pub fn generate_vapid_keys() -> napi::Result<VapidKeys, ErrorCode> {
+  Ok(GenerateKeysTask::run()?)
 }
 
 /// Like `generateVAPIDKeys`, off the event loop.
@@ -63,7 +69,7 @@ pub struct SubscriptionKeyMaterial {
 
 /// Creates subscription keys as a browser would (P-256 pair + 16 random bytes).
 #[napi]
-pub fn generate_subscription_key_material() -> napi::Result<SubscriptionKeyMaterial> {
+pub fn generate_subscription_key_material() -> napi::Result<SubscriptionKeyMaterial, ErrorCode> {
   let pair = KeyPair::generate()?;
   let mut auth = [0u8; 16];
   crate::crypto::fill_random(&mut auth)?;

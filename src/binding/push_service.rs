@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use super::{ErrorCode, Fallible};
 use crate::push_services::Service;
 use crate::testing::{FaultAction, FaultScope, PushService, PushServiceConfig};
 
@@ -153,7 +154,10 @@ impl PushServiceHandle {
 
   /// Creates a subscription, optionally bound to a VAPID public key.
   #[napi]
-  pub fn subscribe(&self, application_server_key: Option<String>) -> napi::Result<ServiceSubscription> {
+  pub fn subscribe(
+    &self,
+    application_server_key: Option<String>,
+  ) -> napi::Result<ServiceSubscription, ErrorCode> {
     let created = self.inner.subscribe(application_server_key.as_deref())?;
     Ok(ServiceSubscription {
       endpoint: created.endpoint,
@@ -199,7 +203,7 @@ impl PushServiceHandle {
 
   /// Arms a fault for the next matching requests.
   #[napi]
-  pub fn fail_next(&self, fault: FaultInput) -> napi::Result<()> {
+  pub fn fail_next(&self, fault: FaultInput) -> napi::Result<(), ErrorCode> {
     if let Some(kind) = &fault.kind {
       if fault.status.is_some() || fault.stall.is_some() || fault.reset.is_some() || fault.delay_ms.is_some()
       {
@@ -280,14 +284,24 @@ impl PushServiceHandle {
 }
 
 /// Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port).
-#[napi]
+#[napi(ts_return_type = "Promise<PushServiceHandle>")]
 pub async fn start_push_service(
   port: Option<u32>,
   tls: Option<bool>,
   sink: Option<bool>,
   http2: Option<bool>,
   profile: Option<String>,
-) -> napi::Result<PushServiceHandle> {
+) -> napi::Result<Fallible<PushServiceHandle>> {
+  Ok(start(port, tls, sink, http2, profile).await.into())
+}
+
+async fn start(
+  port: Option<u32>,
+  tls: Option<bool>,
+  sink: Option<bool>,
+  http2: Option<bool>,
+  profile: Option<String>,
+) -> crate::Result<PushServiceHandle> {
   let profile = match profile.as_deref() {
     None => None,
     Some(name) => Some(Service::from_profile(name).ok_or(crate::Error::InvalidOption {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use super::{ErrorCode, Fallible};
 use crate::client::answer_message;
 use crate::endpoint_policy::EndpointPolicy;
 use crate::error::{Error, Result};
@@ -143,7 +144,7 @@ pub struct BuiltRequest {
 
 /// Builds (and encrypts) a push request without sending it.
 #[napi]
-pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest> {
+pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest, ErrorCode> {
   let prepared = prepare(input)?;
   prepared.client.validate()?;
   let built = prepared.build()?;
@@ -175,8 +176,12 @@ pub struct SendResult {
 
 /// Builds and sends a push request; resolves with any HTTP answer (index.js rejects non-2xx),
 /// rejects on validation, network errors and timeouts.
-#[napi]
-pub async fn send_request(input: RequestInput) -> napi::Result<SendResult> {
+#[napi(ts_return_type = "Promise<SendResult>")]
+pub async fn send_request(input: RequestInput) -> napi::Result<Fallible<SendResult>> {
+  Ok(send(input).await.into())
+}
+
+async fn send(input: RequestInput) -> Result<SendResult> {
   let prepared = prepare(input)?;
   EndpointPolicy::default().check(&prepared.subscription.endpoint)?;
   let built = prepared.build()?;

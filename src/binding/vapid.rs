@@ -4,6 +4,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use super::{ErrorCode, Fallible};
 use crate::ece::ContentEncoding;
 use crate::error::Error;
 use crate::vapid::{self, VapidHeaders};
@@ -28,10 +29,27 @@ pub struct VapidHeadersTask {
 }
 
 impl Task for VapidHeadersTask {
-  type Output = VapidHeaders;
-  type JsValue = VapidHeaderValues;
+  type Output = crate::Result<VapidHeaders>;
+  type JsValue = Fallible<VapidHeaderValues>;
 
-  fn compute(&mut self) -> napi::Result<VapidHeaders> {
+  fn compute(&mut self) -> napi::Result<Self::Output> {
+    Ok(self.run())
+  }
+
+  fn resolve(&mut self, _env: Env, headers: Self::Output) -> napi::Result<Self::JsValue> {
+    Ok(headers.map(header_values).into())
+  }
+}
+
+fn header_values(headers: VapidHeaders) -> VapidHeaderValues {
+  VapidHeaderValues {
+    authorization: headers.authorization,
+    crypto_key: headers.crypto_key,
+  }
+}
+
+impl VapidHeadersTask {
+  fn run(&self) -> crate::Result<VapidHeaders> {
     vapid::validate_audience(&self.audience)?;
     vapid::validate_subject(&self.subject)?;
     let key = vapid::cached_key(&self.public_key, &self.private_key)?;
@@ -43,12 +61,9 @@ impl Task for VapidHeadersTask {
     let expires_at = match self.expiration {
       None => now + vapid::DEFAULT_EXPIRATION_SECS,
       Some(exp) if exp.fract() != 0.0 || !exp.is_finite() || exp < 0.0 => {
-        return Err(
-          Error::InvalidExpiration {
-            reason: format!("{exp} is not a non-negative integer"),
-          }
-          .into(),
-        )
+        return Err(Error::InvalidExpiration {
+          reason: format!("{exp} is not a non-negative integer"),
+        })
       }
       Some(exp) => {
         let exp = exp as u64;
@@ -60,15 +75,6 @@ impl Task for VapidHeadersTask {
     Ok(key.headers(&jwt, encoding))
   }
 
-  fn resolve(&mut self, _env: Env, headers: VapidHeaders) -> napi::Result<VapidHeaderValues> {
-    Ok(VapidHeaderValues {
-      authorization: headers.authorization,
-      crypto_key: headers.crypto_key,
-    })
-  }
-}
-
-impl VapidHeadersTask {
   fn new(
     audience: String,
     subject: String,
@@ -92,15 +98,14 @@ impl VapidHeadersTask {
 /// `expiration` is seconds since the epoch (default: 12 hours from now, at most 24 hours).
 #[napi]
 pub fn get_vapid_headers(
-  env: Env,
   audience: String,
   subject: String,
   public_key: String,
   private_key: String,
   content_encoding: Option<String>,
   expiration: Option<f64>,
-) -> napi::Result<VapidHeaderValues> {
-  let mut task = VapidHeadersTask::new(
+) -> napi::Result<VapidHeaderValues, ErrorCode> {
+  let task = VapidHeadersTask::new(
     audience,
     subject,
     public_key,
@@ -108,8 +113,7 @@ pub fn get_vapid_headers(
     content_encoding,
     expiration,
   );
-  let headers = task.compute()?;
-  task.resolve(env, headers)
+  Ok(header_values(task.run()?))
 }
 
 /// Like `getVapidHeaders`, off the event loop.
@@ -135,7 +139,11 @@ pub fn get_vapid_headers_async(
 /// Validates VAPID details (subject, key lengths, on-curve, matching halves) and imports the
 /// key once so later sends reuse it. Used by `setVapidDetails` and the `vapidDetails` option.
 #[napi]
-pub fn validate_vapid_details(subject: String, public_key: String, private_key: String) -> napi::Result<()> {
+pub fn validate_vapid_details(
+  subject: String,
+  public_key: String,
+  private_key: String,
+) -> napi::Result<(), ErrorCode> {
   vapid::validate_subject(&subject)?;
   vapid::cached_key(&public_key, &private_key)?;
   Ok(())

@@ -104,9 +104,7 @@ pub(crate) fn record_nonce(base: &[u8; 12], seq: u64) -> [u8; 12] {
 
 /// The RFC 8188 header: `salt ‖ rs ‖ idlen ‖ keyid`.
 pub fn header(salt: &[u8; SALT_LEN], record_size: u32, keyid: &[u8]) -> Result<Vec<u8>> {
-  let idlen = u8::try_from(keyid.len()).map_err(|_| Error::Crypto {
-    reason: "keyid longer than 255 bytes",
-  })?;
+  let idlen = u8::try_from(keyid.len()).map_err(|_| Error::InvalidKeyId { len: keyid.len() })?;
   let mut out = Vec::with_capacity(HEADER_BASE_LEN + keyid.len());
   out.extend_from_slice(salt);
   out.extend_from_slice(&record_size.to_be_bytes());

@@ -21,13 +21,21 @@ function vapidFromEnv() {
   return { subject: process.env.VAPID_SUBJECT ?? 'mailto:admin@example.com', publicKey, privateKey }
 }
 
+// Subscriptions come from anyone, and each endpoint is a URL the server will POST to: by
+// default only the browsers' push services are contacted (SSRF guard). ENDPOINT_POLICY=https
+// also allows any https: host and http: to loopback (a local push service in tests).
+function endpointPolicyFromEnv(): 'push-services' | 'https' {
+  const policy = process.env.ENDPOINT_POLICY ?? 'push-services'
+  if (policy !== 'push-services' && policy !== 'https') throw new Error(`ENDPOINT_POLICY must be push-services or https, got ${policy}`)
+  return policy
+}
+
 // One client per server process (it holds the connection pool), kept on globalThis so that
 // `next dev` reloads reuse it.
 const cache = globalThis as typeof globalThis & { webPush?: WebPush }
 
 export function getPush(): WebPush {
-  // Subscriptions come from anyone: contact only the browsers' push services (SSRF guard).
-  cache.webPush ??= new WebPush({ vapid: vapidFromEnv(), endpointPolicy: 'push-services' })
+  cache.webPush ??= new WebPush({ vapid: vapidFromEnv(), endpointPolicy: endpointPolicyFromEnv() })
   return cache.webPush
 }
 

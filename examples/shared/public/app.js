@@ -3,7 +3,17 @@
 // The page: feature detection, service worker, permission on a click, subscribe and
 // unsubscribe (keeping the server in step), and a button that makes the server notify
 // every subscriber. #status carries the state in data-state; #received lists what the
-// service worker got.
+// service worker got. Shared by the Express and the Next.js examples.
+
+// The server's routes, "METHOD /path" each: the Express example's, unless the script tag
+// names others in data-routes (JSON with some of these keys), as the Next.js page does.
+const routes = {
+  publicKey: 'GET /vapidPublicKey',
+  subscribe: 'POST /subscribe',
+  unsubscribe: 'POST /unsubscribe',
+  send: 'POST /send',
+  ...JSON.parse(document.currentScript?.dataset.routes ?? '{}'),
+}
 
 const $ = (id) => document.getElementById(id)
 const buttons = { subscribe: $('subscribe'), unsubscribe: $('unsubscribe'), send: $('send') }
@@ -44,11 +54,11 @@ async function init() {
   navigator.serviceWorker.startMessages()
   await navigator.serviceWorker.register('/sw.js')
   registration = await navigator.serviceWorker.ready
-  serverKey = base64urlToBytes((await request('GET', '/vapidPublicKey')).publicKey)
+  serverKey = base64urlToBytes((await request(routes.publicKey)).publicKey)
 
   const subscription = await registration.pushManager.getSubscription()
   if (subscription && sameBytes(subscription.options.applicationServerKey, serverKey)) {
-    await request('POST', '/subscribe', subscription) // in case the server lost it
+    await request(routes.subscribe, subscription) // in case the server lost it
   } else if (subscription) {
     await subscription.unsubscribe() // made for VAPID keys the server no longer has
   }
@@ -59,7 +69,7 @@ async function subscribe() {
   const permission = await Notification.requestPermission() // needs the click: call it first
   if (permission !== 'granted') return refresh()
   const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: serverKey })
-  await request('POST', '/subscribe', subscription) // JSON.stringify uses subscription.toJSON()
+  await request(routes.subscribe, subscription) // JSON.stringify uses subscription.toJSON()
   await refresh()
 }
 
@@ -67,13 +77,13 @@ async function unsubscribe() {
   const subscription = await registration.pushManager.getSubscription()
   if (subscription) {
     await subscription.unsubscribe()
-    await request('POST', '/unsubscribe', { endpoint: subscription.endpoint })
+    await request(routes.unsubscribe, { endpoint: subscription.endpoint })
   }
   await refresh()
 }
 
 async function sendTest() {
-  const report = await request('POST', '/send', {
+  const report = await request(routes.send, {
     title: 'Test notification',
     body: `Sent at ${new Date().toLocaleTimeString()}`,
     url: '/',
@@ -90,8 +100,9 @@ function run(action) {
   })
 }
 
-/** fetch with a JSON body and answer; rejects with the server's `error` on a non-2xx status. */
-async function request(method, url, body) {
+/** fetch of a route ("METHOD /path") with a JSON body and answer; rejects with the server's `error` on a non-2xx status. */
+async function request(route, body) {
+  const [method, url] = route.split(' ')
   const res = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },

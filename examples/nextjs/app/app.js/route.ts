@@ -1,0 +1,11 @@
+// GET /app.js: the page script, shared with the Express example (web-push-rs-example-shared).
+// In your own app, put it in public/ instead.
+import { readBrowserFile } from 'web-push-rs-example-shared/browser'
+
+export const runtime = 'nodejs'
+
+export async function GET(): Promise<Response> {
+  return new Response(new Uint8Array(await readBrowserFile('app.js')), {
+    headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
+  })
+}
