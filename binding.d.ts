@@ -12,11 +12,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** A running batch. */
 export declare class NativeBatch {
   /**
-   * Queues a chunk of targets given as JSON rows (see `CompactTarget`) plus the Buffers of
-   * targets with their own payload; resolves when all are queued (backpressure). JSON keeps
-   * the event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
+   * Queues a chunk of targets given as JSON rows (see src/batch_row.rs) plus the payloads of
+   * targets with their own; resolves when all are queued (backpressure). JSON keeps the
+   * event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
    */
-  pushJson(rows: string, payloads: Array<Buffer>): Promise<void>
+  pushJson(rows: string, payloads: Array<PayloadInput>): Promise<void>
   /** Current counters. */
   progress(): ProgressOutput
   /** The outcomes recorded since the last call (every kind), when the batch streams them. */
@@ -30,17 +30,17 @@ export declare class NativeBatch {
 /** The native half of `WebPush`. */
 export declare class NativeClient {
   /** Validates the settings and builds the connection pool. */
-  constructor(input: ClientInput)
+  constructor(input: ClientOptionsInput)
   /**
-   * Sends one message (a JSON row, as in a batch chunk) with retries; resolves with its
-   * outcome (never rejects for HTTP errors).
+   * Sends one message (a JSON row, as in a batch chunk: see src/batch_row.rs) with retries;
+   * resolves with its outcome (never rejects for HTTP errors).
    */
-  send(row: string, payload?: Buffer | undefined | null): Promise<OutcomeOutput>
+  send(row: string, payload?: PayloadInput | undefined | null): Promise<OutcomeOutput>
   /**
    * Starts a batch; `payload` is shared by every target without its own. With
    * `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
    */
-  startBatch(payload?: Buffer | undefined | null, streamOutcomes?: boolean | undefined | null): Promise<NativeBatch>
+  startBatch(payload?: PayloadInput | undefined | null, streamOutcomes?: boolean | undefined | null): Promise<NativeBatch>
 }
 
 /** A running local push service. */
@@ -73,6 +73,12 @@ export declare class PushServiceHandle {
  */
 export declare function appleSubjectWarning(subject: string): string | null
 
+/** Batch row `payload` slot for "no payload" (see src/batch_row.rs). */
+export declare const BATCH_PAYLOAD_NONE: number
+
+/** Batch row `payload` slot for "the batch payload" (see src/batch_row.rs). */
+export declare const BATCH_PAYLOAD_SHARED: number
+
 /** Builds (and encrypts) a push request without sending it. */
 export declare function buildRequest(input: RequestInput): BuiltRequest
 
@@ -86,14 +92,13 @@ export interface BuiltRequest {
   body?: Buffer
 }
 
-/** Client settings, normalized by `index.js`. */
-export interface ClientInput {
-  /** VAPID subject. */
-  vapidSubject?: string
-  /** VAPID public key. */
-  vapidPublicKey?: string
-  /** VAPID private key. */
-  vapidPrivateKey?: string
+/**
+ * The `WebPush` constructor options, by their public names. `lib/client.js` checks the
+ * option keys and JS types; the values are checked here.
+ */
+export interface ClientOptionsInput {
+  /** VAPID details. */
+  vapid?: VapidInput
   /** Default TTL (seconds). */
   ttl?: number
   /** Default urgency. */
@@ -102,16 +107,14 @@ export interface ClientInput {
   contentEncoding?: string
   /** Timeout per attempt (ms). */
   timeoutMs?: number
-  /** Requests in flight. */
+  /** Requests in flight, 1..10000. */
   concurrency?: number
-  /** Total attempts (1 = no retries). */
-  retryAttempts?: number
-  /** Longest wait between attempts (ms). */
-  retryMaxDelayMs?: number
+  /** `false` (one attempt) or retry details. */
+  retry?: boolean | RetryInput
   /** Proxy URL. */
   proxy?: string
-  /** Extra CA certificates (PEM). */
-  ca?: string
+  /** Extra CA certificates: PEM text, Buffers, or an array of those. */
+  ca?: CaInput
   /** `https` (default) or `push-services`. */
   endpointPolicy?: string
   /** True when the caller's own policy function (applied by lib/client.js) decides instead. */
@@ -156,16 +159,18 @@ export interface EncryptResult {
   cipherText: Buffer
 }
 
-/** A fault to inject, normalized by `testing.js`. */
+/** A fault to inject: `testing.js` checks the keys and JS types, the values are checked here. */
 export interface FaultInput {
-  /** Only requests to this endpoint (any request when absent). */
+  /** Only requests to this endpoint (a subscription target). */
   endpoint?: string
-  /** How many requests it applies to. */
-  times: number
-  /** Answer with this status. */
+  /** The next `count` requests to any endpoint (a count target). */
+  count?: number
+  /** How many requests to `endpoint` it applies to (default 1). */
+  times?: number
+  /** Answer with this status (100..599). */
   status?: number
-  /** `Retry-After` value for `status`. */
-  retryAfter?: string
+  /** `Retry-After` value for `status` or `kind`. */
+  retryAfter?: string | number
   /** Never answer. */
   stall?: boolean
   /** Drop the connection. */
@@ -196,6 +201,9 @@ export declare function getVapidHeaders(audience: string, subject: string, publi
 
 /** Like `getVapidHeaders`, off the event loop. */
 export declare function getVapidHeadersAsync(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string | undefined | null, expiration?: number | undefined | null): Promise<VapidHeaderValues>
+
+/** The longest payload (bytes) that fits one aes128gcm push message record: 3993. */
+export declare const MAX_PAYLOAD_BYTES: number
 
 /** What happened to one message. */
 export interface OutcomeOutput {
@@ -239,6 +247,20 @@ export interface ProgressOutput {
   failed: number
 }
 
+/** `startPushService` options: `testing.js` checks the keys and JS types. */
+export interface PushServiceOptions {
+  /** 0 or absent: a free port. */
+  port?: number
+  /** HTTPS with a generated CA. */
+  tls?: boolean
+  /** Count messages without decrypting or keeping them. */
+  sink?: boolean
+  /** Offer HTTP/2 (default true). */
+  http2?: boolean
+  /** `mozilla` | `apple` | `fcm` | `wns`. */
+  profile?: string
+}
+
 /** The result of a batch. */
 export interface ReportOutput {
   /** Targets. */
@@ -255,40 +277,48 @@ export interface ReportOutput {
   durationMs: number
 }
 
-/** One push request, normalized by `index.js`. */
+/**
+ * One push request: the subscription's parts and web-push's options, by their web-push
+ * names. `lib/request-input.js` checks argument types and web-push's option vocabulary;
+ * every value rule is checked here (or in the core).
+ */
 export interface RequestInput {
-  /** Subscription endpoint. */
+  /** Subscription endpoint (`""` when the subscription has none: refused here). */
   endpoint: string
   /** Subscription `keys.p256dh`. */
   p256dh?: string
   /** Subscription `keys.auth`. */
   auth?: string
-  /** Payload bytes (absent: a push without payload). */
-  payload?: Buffer
-  /** `TTL` in seconds (default 2419200). */
-  ttl?: number
-  /** `very-low` | `low` | `normal` | `high`. */
+  /** Payload (absent or `""`: a push without payload). */
+  payload?: PayloadInput
+  /** `TTL` in seconds, a number or a numeric string (default 2419200). */
+  TTL?: number | string
+  /** `very-low` | `low` | `normal` | `high` (`""`: the default). */
   urgency?: string
-  /** Topic (≤ 32 base64url characters). */
+  /** Topic (≤ 32 base64url characters; `""`: none). */
   topic?: string
-  /** `aes128gcm` (default) or `aesgcm`. */
+  /** `aes128gcm` (default) or `aesgcm` (`""`: the default). */
   contentEncoding?: string
-  /** VAPID subject. */
-  vapidSubject?: string
-  /** VAPID public key. */
-  vapidPublicKey?: string
-  /** VAPID private key. */
-  vapidPrivateKey?: string
-  /** Legacy GCM/FCM key. */
-  gcmApiKey?: string
+  /** VAPID details (the option, else the `setVapidDetails` state). */
+  vapidDetails?: VapidInput
+  /** Legacy GCM/FCM key (`""`: none). */
+  gcmAPIKey?: string
   /** Extra headers as `[name, value]` pairs. */
   headers?: Array<Array<string>>
-  /** Total timeout in milliseconds. */
-  timeoutMs?: number
-  /** Proxy URL. */
+  /** Total timeout in milliseconds (a positive number). */
+  timeout?: number
+  /** Proxy URL (`""`: none). */
   proxy?: string
-  /** Extra trusted CA certificates, PEM. */
-  ca?: string
+  /** Extra trusted CA certificates: PEM text, Buffers, or an array of those. */
+  ca?: CaInput
+}
+
+/** `retry` details of the `WebPush` options. */
+export interface RetryInput {
+  /** Total attempts, 1..100 (1 = no retries). */
+  attempts?: number
+  /** Longest wait between attempts (ms). */
+  maxDelayMs?: number
 }
 
 /**
@@ -384,7 +414,7 @@ export interface ServiceVapid {
 }
 
 /** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
-export declare function startPushService(port?: number | undefined | null, tls?: boolean | undefined | null, sink?: boolean | undefined | null, http2?: boolean | undefined | null, profile?: string | undefined | null): Promise<PushServiceHandle>
+export declare function startPushService(options?: PushServiceOptions | undefined | null): Promise<PushServiceHandle>
 
 /** The keys a browser creates for a push subscription. */
 export interface SubscriptionKeyMaterial {
@@ -397,10 +427,10 @@ export interface SubscriptionKeyMaterial {
 }
 
 /**
- * Validates VAPID details (subject, key lengths, on-curve, matching halves) and imports the
- * key once so later sends reuse it. Used by `setVapidDetails` and the `vapidDetails` option.
+ * Validates VAPID details (non-empty fields, subject, key lengths, on-curve, matching halves)
+ * and imports the key once so later sends reuse it. Used by `setVapidDetails`.
  */
-export declare function validateVapidDetails(subject: string, publicKey: string, privateKey: string): void
+export declare function validateVapidDetails(details: VapidInput): void
 
 /** The VAPID headers (`index.js` renames them to `Authorization` / `Crypto-Key`). */
 export interface VapidHeaderValues {
@@ -408,6 +438,16 @@ export interface VapidHeaderValues {
   authorization: string
   /** The `Crypto-Key` header value (aesgcm only). */
   cryptoKey?: string
+}
+
+/** VAPID details as JS gives them (`setVapidDetails`, `vapidDetails`, `vapid`). */
+export interface VapidInput {
+  /** `mailto:` or `https:` URL. */
+  subject?: string
+  /** 65-byte public key, base64url. */
+  publicKey?: string
+  /** 32-byte private key, base64url. */
+  privateKey?: string
 }
 
 /** A P-256 key pair, base64url without padding. */

@@ -24,6 +24,8 @@ export type Urgency = 'very-low' | 'low' | 'normal' | 'high'
 export declare const supportedContentEncodings: Readonly<{ AES_GCM: 'aesgcm'; AES_128_GCM: 'aes128gcm' }>
 /** `{ VERY_LOW, LOW, NORMAL, HIGH }` (as web-push). */
 export declare const supportedUrgency: Readonly<{ VERY_LOW: 'very-low'; LOW: 'low'; NORMAL: 'normal'; HIGH: 'high' }>
+/** The longest payload, in bytes, one aes128gcm push message carries (3993; 4078 with aesgcm). */
+export declare const MAX_PAYLOAD_BYTES: number
 
 /**
  * The one error class. Validation errors carry a stable `code` (e.g. `ERR_INVALID_P256DH`)
@@ -482,6 +484,7 @@ declare const webpush: {
   WebPushError: typeof WebPushError
   supportedContentEncodings: typeof supportedContentEncodings
   supportedUrgency: typeof supportedUrgency
+  MAX_PAYLOAD_BYTES: typeof MAX_PAYLOAD_BYTES
   setVapidDetails: typeof setVapidDetails
   setGCMAPIKey: typeof setGCMAPIKey
   generateVAPIDKeys: typeof generateVAPIDKeys

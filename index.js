@@ -1,12 +1,11 @@
 'use strict'
 
 // web-push-rs: the drop-in web-push API over the native core. This file is the thin glue:
-// argument type checks, error conversion, the global VAPID/GCM state and constants.
+// positional argument types, the global VAPID/GCM state and constants; rules are Rust's.
 
 const binding = require('./lib/native.js')
-const { WebPushError, callSync, callAsync } = require('./lib/errors.js')
+const { WebPushError, callSync, callAsync, typeError } = require('./lib/errors.js')
 const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
-const { typeError } = require('./lib/errors.js')
 const { requestInput } = require('./lib/request-input.js')
 const { WebPush } = require('./lib/client.js')
 const { declarativePayload } = require('./lib/declarative.js')
@@ -14,6 +13,8 @@ const { warnAboutSubject } = require('./lib/warnings.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
 const supportedUrgency = Object.freeze({ VERY_LOW: 'very-low', LOW: 'low', NORMAL: 'normal', HIGH: 'high' })
+/** The longest payload (bytes) one aes128gcm push message carries: 3993 (from the Rust core). */
+const MAX_PAYLOAD_BYTES = binding.MAX_PAYLOAD_BYTES
 
 const state = { vapidDetails: null, gcmAPIKey: '' }
 
@@ -22,11 +23,9 @@ function setVapidDetails(subject, publicKey, privateKey) {
     state.vapidDetails = null
     return
   }
-  requireString(subject, 'subject')
-  requireString(publicKey, 'publicKey')
-  requireString(privateKey, 'privateKey')
-  callSync(binding.validateVapidDetails, subject, publicKey, privateKey)
-  state.vapidDetails = { subject, publicKey, privateKey }
+  const details = { subject, publicKey, privateKey }
+  callSync(binding.validateVapidDetails, details)
+  state.vapidDetails = details
   warnAboutSubject(subject)
 }
 
@@ -63,11 +62,7 @@ function encrypt(userPublicKey, userAuth, payload, contentEncoding) {
 }
 
 function encryptAsync(userPublicKey, userAuth, payload, contentEncoding) {
-  try {
-    return callAsync(binding.encryptAsync, ...encryptArgs(userPublicKey, userAuth, payload, contentEncoding))
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  return callAsync(() => binding.encryptAsync(...encryptArgs(userPublicKey, userAuth, payload, contentEncoding)))
 }
 
 function vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
@@ -97,12 +92,8 @@ function getVapidHeaders(audience, subject, publicKey, privateKey, contentEncodi
 }
 
 function getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
-  try {
-    const args = vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)
-    return callAsync(binding.getVapidHeadersAsync, ...args).then(toHeaderObject)
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  const args = () => vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)
+  return callAsync(() => binding.getVapidHeadersAsync(...args())).then(toHeaderObject)
 }
 
 const NUMERIC_HEADERS = new Set(['TTL', 'Content-Length'])
@@ -117,24 +108,20 @@ function generateRequestDetails(subscription, payload, options) {
 
 function sendNotification(subscription, payload, options) {
   let input
-  try {
+  return callAsync(() => {
     input = requestInput(subscription, payload, options, state).input
-  } catch (err) {
-    return Promise.reject(err)
-  }
-  return callAsync(binding.sendRequest, input).then(
+    return binding.sendRequest(input)
+  }).then(
     ({ statusCode, headers, body, reason, errno, message }) => {
       if (statusCode < 200 || statusCode > 299) {
         const err = new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
-        err.detail = message
-        if (reason) err.reason = reason
-        if (errno !== undefined && errno !== null) err.errno = errno
+        Object.assign(err, { detail: message }, reason ? { reason } : {}, errno !== undefined && errno !== null ? { errno } : {})
         throw err
       }
       return { statusCode, body, headers }
     },
     (err) => {
-      if (err instanceof WebPushError) err.endpoint = input.endpoint
+      if (err instanceof WebPushError && input) err.endpoint = input.endpoint
       throw err
     },
   )
@@ -144,6 +131,7 @@ module.exports = {
   WebPushError,
   supportedContentEncodings,
   supportedUrgency,
+  MAX_PAYLOAD_BYTES,
   setVapidDetails,
   setGCMAPIKey,
   generateVAPIDKeys,

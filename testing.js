@@ -5,7 +5,7 @@
 const crypto = require('node:crypto')
 const binding = require('./lib/native.js')
 const { callSync, callAsync, invalid, typeError } = require('./lib/errors.js')
-const { requireBytes, requireObject, requireString, optionalString, header, describe } = require('./lib/args.js')
+const { checkOptions, notValid, requireBytes, requireObject, requireString, optionalString, header, describe } = require('./lib/args.js')
 
 function decrypt(body, keys, headers) {
   const bytes = requireBytes(body, 'body')
@@ -27,8 +27,8 @@ function generateSubscriptionKeys(endpoint) {
   return { subscription: { endpoint: url, keys: { p256dh, auth } }, privateKey }
 }
 
-
-const MAX_U32 = 0xffffffff
+const FAULT_OPTIONS = { kind: 'string', status: 'number', retryAfter: ['string', 'number'], times: 'number', stall: 'boolean', reset: 'boolean', delayMs: 'number' }
+const SERVICE_OPTIONS = { port: 'number', tls: 'boolean', sink: 'boolean', http2: 'boolean', profile: 'string' }
 
 /** A running local push service (see testing.d.ts). */
 class PushService {
@@ -85,42 +85,12 @@ class PushService {
    * Makes the next requests fail: `target` is a subscription/endpoint (its next `times`
    * requests, default 1) or a count (the next N requests to any endpoint). `fault` is one of
    * `{ status, retryAfter? }`, `{ kind, retryAfter? }` (answered as the service's profile
-   * answers it), `{ stall: true }`, `{ reset: true }`, `{ delayMs }`.
+   * answers it), `{ stall: true }`, `{ reset: true }`, `{ delayMs }`. Rust checks the values.
    */
   failNext(target, fault = {}) {
-    requireObject(fault, 'fault')
-    for (const key of Object.keys(fault)) {
-      if (!['kind', 'status', 'retryAfter', 'times', 'stall', 'reset', 'delayMs'].includes(key)) {
-        throw invalid('ERR_INVALID_OPTION', `'${key}' is not a fault option; valid: kind, status, retryAfter, times, stall, reset, delayMs`)
-      }
-    }
-    let endpoint
-    let times
-    if (typeof target === 'number') {
-      if (fault.times !== undefined) throw typeError('fault.times is only for a subscription target; the count already says how many')
-      times = target
-    } else {
-      endpoint = endpointOf(target, false)
-      times = fault.times ?? 1
-    }
-    if (!Number.isInteger(times) || times < 1 || times > MAX_U32) {
-      throw typeError(`${typeof target === 'number' ? 'count' : 'fault.times'} must be an integer from 1 to ${MAX_U32}, got ${describe(times)}`)
-    }
-    if (fault.status !== undefined && (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599)) {
-      throw typeError(`fault.status must be an HTTP status (an integer from 100 to 599), got ${describe(fault.status)}`)
-    }
-    if (fault.delayMs !== undefined && (typeof fault.delayMs !== 'number' || !(fault.delayMs >= 0) || !Number.isFinite(fault.delayMs))) {
-      throw typeError(`fault.delayMs must be a non-negative number of milliseconds, got ${describe(fault.delayMs)}`)
-    }
-    if (fault.kind !== undefined && typeof fault.kind !== 'string') throw typeError(`fault.kind must be a string, got ${describe(fault.kind)}`)
-    const input = { endpoint, times }
-    if (fault.kind !== undefined) input.kind = fault.kind
-    if (fault.status !== undefined) input.status = fault.status
-    if (fault.retryAfter !== undefined) input.retryAfter = String(fault.retryAfter)
-    if (fault.stall) input.stall = true
-    if (fault.reset) input.reset = true
-    if (fault.delayMs !== undefined) input.delayMs = fault.delayMs
-    callSync(() => this.#handle.failNext(input))
+    checkOptions(fault, FAULT_OPTIONS, 'fault', (key, keys) => `'${key}' is not a fault option; valid: ${keys.join(', ')}`)
+    const scope = typeof target === 'number' ? { count: target } : { endpoint: endpointOf(target, false) }
+    callSync(() => this.#handle.failNext({ ...fault, ...scope }))
   }
 
   /** Request counters: `{ requests, accepted, byStatus: { '201': n, … } }`. */
@@ -143,22 +113,8 @@ function endpointOf(value, optional) {
 
 /** Starts a local RFC 8030 push service on 127.0.0.1 (see testing.d.ts). */
 async function startPushService(options = {}) {
-  requireObject(options, 'options')
-  for (const key of Object.keys(options)) {
-    if (!['port', 'tls', 'sink', 'http2', 'profile'].includes(key)) {
-      throw invalid('ERR_INVALID_OPTION', `'${key}' is not a startPushService option; valid: port, tls, sink, http2, profile`)
-    }
-  }
-  const { port, tls, sink, http2, profile } = options
-  if (profile !== undefined && typeof profile !== 'string') throw typeError(`options.profile must be a string, got ${describe(profile)}`)
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw typeError(`options.port must be an integer 0..65535, got ${describe(port)}`)
-  }
-  if (tls !== undefined && typeof tls !== 'boolean') throw typeError(`options.tls must be a boolean, got ${describe(tls)}`)
-  if (sink !== undefined && typeof sink !== 'boolean') throw typeError(`options.sink must be a boolean, got ${describe(sink)}`)
-  if (http2 !== undefined && typeof http2 !== 'boolean') throw typeError(`options.http2 must be a boolean, got ${describe(http2)}`)
-  const handle = await callAsync(binding.startPushService, port, tls, sink, http2, profile)
-  return new PushService(handle)
+  checkOptions(options, SERVICE_OPTIONS, 'options', notValid('startPushService'))
+  return new PushService(await callAsync(binding.startPushService, options))
 }
 
 module.exports = { decrypt, generateSubscriptionKeys, startPushService, PushService }

@@ -220,3 +220,13 @@ test('onOutcome streams every final outcome once, sent ones and local rejections
   await assert.rejects(push.sendMany(subs, 'x', { onOutcome: () => { throw failure } }), (err) => err === failure)
   await push.close()
 })
+
+test('batch rows: lib/client.js writes the schema src/batch_row.rs parses (one fixture, both sides)', () => {
+  const fixture = require('./fixtures/batch-rows.json')
+  const { row } = require('../lib/client.js')
+  const payloads = []
+  assert.deepEqual(fixture.items.map((item, index) => row(index, item, payloads)), fixture.rows)
+  assert.deepEqual(payloads, fixture.payloads)
+  const binding = require('../lib/native.js')
+  assert.deepEqual([binding.BATCH_PAYLOAD_SHARED, binding.BATCH_PAYLOAD_NONE], [-1, -2])
+})

@@ -13,6 +13,7 @@
 // Env: BENCH_QUEUE_N (default 100000), BENCH_QUEUE_ROUNDS, BENCH_QUEUE_WORKER (JSON worker
 // options). Writes bench/results/queue.json.
 
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 const { spawn, fork } = require('node:child_process')
@@ -123,20 +124,37 @@ async function campaignRun(redis, remote, pool, workerCount, round) {
   }
 }
 
+/** Fresh random keys shaped like a browser's (memory runs only: they are never sent to). */
+function randomKeys() {
+  return { p256dh: Buffer.concat([Buffer.from([4]), crypto.randomBytes(64)]).toString('base64url'), auth: crypto.randomBytes(16).toString('base64url') }
+}
+
+/** Endpoints shaped like the local push service's (`…/push/<22 characters>`), random keys. */
+function* localShapedTargets(origin, n) {
+  for (let i = 0; i < n; i++) yield { endpoint: `${origin}/push/${crypto.randomBytes(16).toString('base64url')}`, keys: randomKeys() }
+}
+
+/** FCM-shaped endpoints (the FCM prefix and a 163-character registration token), random keys. */
+function* fcmTargets(n) {
+  for (let i = 0; i < n; i++) {
+    const token = `${crypto.randomBytes(8).toString('base64url')}:APA91b${crypto.randomBytes(109).toString('base64url')}`
+    yield { endpoint: `https://fcm.googleapis.com/fcm/send/${token}`, keys: randomKeys() }
+  }
+}
+
 /** Redis memory per pending target: a campaign of N stored with no worker running. */
-async function memoryRun(redis, remote, pool) {
+async function memoryRun(redis, makeTargets, endpointBytes) {
   const campaigns = new Campaigns({ connection: redis.connection, prefix: 'benchmem' })
   const before = await redis.usedMemory(campaigns.redis)
   const rssBefore = process.memoryUsage().rss
   const start = performance.now()
-  await campaigns.start({ id: 'memory', payload, targets: targets(remote.h2.origin, N, pool) })
+  await campaigns.start({ id: 'memory', payload, targets: makeTargets() })
   const storeMs = performance.now() - start
   const after = await redis.usedMemory(campaigns.redis)
   const producerRssGrowthMB = (process.memoryUsage().rss - rssBefore) / 2 ** 20
   await campaigns.remove('memory')
   const removed = await redis.usedMemory(campaigns.redis)
   await campaigns.close()
-  const endpointBytes = `${remote.h2.origin}/push/${N - 1}`.length
   return { bytesPerPendingTarget: (after - before) / N, storeTargetsPerSec: N / (storeMs / 1000), producerRssGrowthMB, leftAfterRemoveBytes: removed - before, endpointBytes }
 }
 
@@ -165,7 +183,8 @@ async function main() {
     const details = require('..').generateRequestDetails(probe.subscription, payload, { vapidDetails: vapid })
     if (!decrypt(details.body, { privateKey: probe.privateKey, auth: probe.subscription.keys.auth }, details.headers).equals(payload)) throw new Error('invalid ciphertext')
 
-    const memory = await memoryRun(redis, remote, pool)
+    const memory = await memoryRun(redis, () => localShapedTargets(remote.h2.origin, N), localShapedTargets(remote.h2.origin, 1).next().value.endpoint.length)
+    const fcmMemory = await memoryRun(redis, () => fcmTargets(N), fcmTargets(1).next().value.endpoint.length)
     const runs = [[], [], []]
     for (let round = 0; round < ROUNDS; round++) {
       runs[0].push(await sendManyRun(remote, pool))
@@ -185,11 +204,12 @@ async function main() {
       const c = r.cpuUsPerMsgSplit
       console.log(`\n${r.name}: CPU µs/msg producer ${c.producer.toFixed(0)}, redis-server ${c.redis.toFixed(0)}, workers ${c.workers.toFixed(0)}`)
     }
-    console.log(`\nRedis memory per pending target: ${memory.bytesPerPendingTarget.toFixed(0)} bytes (endpoint ${memory.endpointBytes} bytes + keys; ${N} stored in ${(N / memory.storeTargetsPerSec).toFixed(1)} s, producer RSS growth ${memory.producerRssGrowthMB.toFixed(0)} MB)`)
+    console.log(`\nRedis memory per pending target (random keys): ${memory.bytesPerPendingTarget.toFixed(0)} bytes with ${memory.endpointBytes}-byte local endpoints (${N} stored in ${(N / memory.storeTargetsPerSec).toFixed(1)} s, producer RSS growth ${memory.producerRssGrowthMB.toFixed(0)} MB)`)
+    console.log(`Redis memory per pending target (random keys): ${fcmMemory.bytesPerPendingTarget.toFixed(0)} bytes with ${fcmMemory.endpointBytes}-byte FCM-shaped endpoints`)
     console.log(`Redis memory per finished target (its outcome record): ${rows[1].redisBytesPerDoneTarget.toFixed(0)} bytes`)
     const dir = path.join(__dirname, 'results')
     fs.mkdirSync(dir, { recursive: true })
-    fs.writeFileSync(path.join(dir, 'queue.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, n: N, rounds: ROUNDS, workerOptions: WORKER_OPTIONS, rows, memory }, null, 2))
+    fs.writeFileSync(path.join(dir, 'queue.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, n: N, rounds: ROUNDS, workerOptions: WORKER_OPTIONS, rows, memory, fcmMemory }, null, 2))
   } finally {
     await redis.close()
     remote.child.stdin.end()

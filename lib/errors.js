@@ -22,15 +22,15 @@ const NAPI_TYPE_CODES = new Set(['InvalidArg', 'ObjectExpected', 'StringExpected
 
 /**
  * Re-types an error from the native binding: the binding sets `code` (a stable `ERR_…`) and
- * the message itself, so this only makes it a `WebPushError` (or a `TypeError` for napi's
- * argument conversion failures).
+ * the message itself, so this only makes it a `WebPushError`, or a `TypeError` for
+ * `ERR_INVALID_ARG_TYPE` (Rust's type and range checks) and napi's argument conversion failures.
  */
 function fromNative(err) {
   if (!(err instanceof Error) || err instanceof WebPushError || err instanceof TypeError) return err
+  if (err.code === 'ERR_INVALID_ARG_TYPE' || NAPI_TYPE_CODES.has(err.code)) return typeError(err.message)
   if (typeof err.code === 'string' && err.code.startsWith('ERR_')) {
     return new WebPushError(err.message, undefined, undefined, undefined, undefined, err.code)
   }
-  if (NAPI_TYPE_CODES.has(err.code)) return typeError(err.message)
   return err
 }
 

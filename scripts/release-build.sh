@@ -9,7 +9,8 @@
 # one binary loads on any distribution from CentOS 7 / Debian 8 on. Other targets (macOS,
 # Windows) build natively and must run on that OS (the release workflow's runners). What it
 # needs (zig, cargo-zigbuild, rustup targets) it installs itself. Honours CARGO_TARGET_DIR.
-# Output: artifacts/<target>/web-push-rs.<platform>.node, also copied into npm/<platform>/. Fails if a binary is over $WPRS_MAX_BINARY_BYTES (default 8 MB).
+# Output: artifacts/<target>/web-push-rs.<platform>.node, also copied into npm/<platform>/.
+# Fails if a binary is over $WPRS_MAX_BINARY_BYTES (default 8 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::push_services::{self, Meaning, Service};
 use crate::request::{self, RequestOptions, Urgency, VapidDetails};
 use crate::retry::{parse_retry_after, RetryPolicy};
-use crate::send::{ClientOptions, HttpClient, PushResponse, DEFAULT_TIMEOUT};
+use crate::send::{HttpClient, HttpSettings, PushResponse, DEFAULT_TIMEOUT};
 use crate::subscription::Subscription;
 
 /// Default number of requests in flight per client.
@@ -34,7 +34,7 @@ pub struct ClientConfig {
   /// Retry policy.
   pub retry: RetryPolicy,
   /// Proxy and extra CA.
-  pub http: ClientOptions,
+  pub http: HttpSettings,
   /// Which endpoints may be contacted.
   pub endpoint_policy: EndpointPolicy,
 }
@@ -50,7 +50,7 @@ impl ClientConfig {
       timeout: DEFAULT_TIMEOUT,
       concurrency: DEFAULT_CONCURRENCY,
       retry: RetryPolicy::default(),
-      http: ClientOptions::default(),
+      http: HttpSettings::default(),
       endpoint_policy: EndpointPolicy::default(),
     }
   }
@@ -219,9 +219,6 @@ impl WebPushClient {
     let subscription =
       Subscription::parse(&target.endpoint, target.p256dh.as_deref(), target.auth.as_deref())?;
     self.config.endpoint_policy.check(&subscription.endpoint)?;
-    if target.payload.is_some() && subscription.keys.is_none() {
-      return Err(Error::MissingKeys);
-    }
     let mut options = self.config.defaults.clone();
     let o = &target.options;
     if let Some(ttl) = o.ttl {

@@ -66,11 +66,20 @@ pub enum Error {
   #[error("subscription endpoint {reason}")]
   InvalidEndpoint { reason: String },
   /// A payload was given but the subscription has no `keys.p256dh` / `keys.auth`.
-  #[error("subscription keys.p256dh and keys.auth are required to send a payload")]
+  #[error(
+    "subscription keys.p256dh and keys.auth are required to send a payload (To send a message with a payload, the subscription must have 'auth' and 'p256dh' keys.)"
+  )]
   MissingKeys,
   /// `TTL` is not a non-negative integer number of seconds.
   #[error("TTL {reason}; it must be a non-negative integer number of seconds")]
   InvalidTtl { reason: String },
+  /// An argument or option has the wrong type or is out of its range (a JS `TypeError`).
+  #[error("{field} must be {rule}, got {got}")]
+  InvalidArgType {
+    field: String,
+    rule: &'static str,
+    got: String,
+  },
   /// `urgency` is not one of very-low, low, normal, high.
   #[error("urgency {value:?} is not supported; use \"very-low\", \"low\", \"normal\" or \"high\"")]
   InvalidUrgency { value: String },
@@ -146,6 +155,7 @@ impl Error {
       Error::InvalidEndpoint { .. } => "ERR_INVALID_ENDPOINT",
       Error::MissingKeys => "ERR_MISSING_KEYS",
       Error::InvalidTtl { .. } => "ERR_INVALID_TTL",
+      Error::InvalidArgType { .. } => "ERR_INVALID_ARG_TYPE",
       Error::InvalidUrgency { .. } => "ERR_INVALID_URGENCY",
       Error::InvalidTopic { .. } => "ERR_INVALID_TOPIC",
       Error::InvalidHeader { .. } => "ERR_INVALID_HEADER",
@@ -201,6 +211,14 @@ mod tests {
       (Error::InvalidEndpoint { reason: "r".into() }, "endpoint"),
       (Error::MissingKeys, "keys.p256dh"),
       (Error::InvalidTtl { reason: "r".into() }, "TTL"),
+      (
+        Error::InvalidArgType {
+          field: "options.port".into(),
+          rule: "an integer 0..65535",
+          got: "number -1".into(),
+        },
+        "options.port must be an integer 0..65535, got number -1",
+      ),
       (Error::InvalidUrgency { value: "asap".into() }, "urgency"),
       (Error::InvalidTopic { reason: "r".into() }, "topic"),
       (

@@ -17,6 +17,7 @@
 )]
 
 pub mod base64url;
+pub mod batch_row;
 pub mod client;
 pub mod clock;
 pub mod crypto;

@@ -18,14 +18,14 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Connection settings; one pooled client exists per distinct value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ClientOptions {
+pub struct HttpSettings {
   /// Proxy URL (`http://host:port`, `https://…`, with optional credentials).
   pub proxy: Option<String>,
   /// Extra trusted roots, PEM (one or more certificates).
   pub ca_pem: Option<String>,
 }
 
-impl ClientOptions {
+impl HttpSettings {
   /// Checks the settings without building a client (what `generateRequestDetails` needs).
   pub fn validate(&self) -> Result<()> {
     if let Some(pem) = &self.ca_pem {
@@ -130,7 +130,7 @@ impl HttpClient {
   /// Builds a client; also trusts the roots in `NODE_EXTRA_CA_CERTS`, as Node does
   /// (an unreadable file is skipped, as Node does). With extra roots, a server certificate that
   /// is one of them is accepted as it is (see [`crate::tls`]).
-  pub fn new(options: &ClientOptions) -> Result<Self> {
+  pub fn new(options: &HttpSettings) -> Result<Self> {
     let mut builder = reqwest::Client::builder()
       .redirect(reqwest::redirect::Policy::none())
       .connect_timeout(CONNECT_TIMEOUT)
@@ -159,8 +159,8 @@ impl HttpClient {
   }
 
   /// The shared client for `options` (built once, then reused: its connection pool is the point).
-  pub fn shared(options: &ClientOptions) -> Result<Arc<Self>> {
-    static CLIENTS: OnceLock<Mutex<HashMap<ClientOptions, Arc<HttpClient>>>> = OnceLock::new();
+  pub fn shared(options: &HttpSettings) -> Result<Arc<Self>> {
+    static CLIENTS: OnceLock<Mutex<HashMap<HttpSettings, Arc<HttpClient>>>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(Default::default);
     let mut map = clients.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(client) = map.get(options) {
@@ -250,7 +250,7 @@ mod tests {
   #[test]
   fn bad_proxy_and_ca_are_typed_errors() {
     let proxy = |p: &str| {
-      HttpClient::new(&ClientOptions {
+      HttpClient::new(&HttpSettings {
         proxy: Some(p.into()),
         ca_pem: None,
       })
@@ -263,12 +263,12 @@ mod tests {
       !secret.contains("hunter2") && !secret.contains("user"),
       "{secret}"
     );
-    assert!(HttpClient::new(&ClientOptions {
+    assert!(HttpClient::new(&HttpSettings {
       proxy: Some("http://127.0.0.1:3128".into()),
       ca_pem: None
     })
     .is_ok());
-    let ca = HttpClient::new(&ClientOptions {
+    let ca = HttpClient::new(&HttpSettings {
       proxy: None,
       ca_pem: Some("hello".into()),
     })
@@ -278,8 +278,8 @@ mod tests {
 
   #[test]
   fn shared_clients_are_reused_per_options() {
-    let a = HttpClient::shared(&ClientOptions::default()).unwrap();
-    let b = HttpClient::shared(&ClientOptions::default()).unwrap();
+    let a = HttpClient::shared(&HttpSettings::default()).unwrap();
+    let b = HttpClient::shared(&HttpSettings::default()).unwrap();
     assert!(Arc::ptr_eq(&a, &b));
   }
 }

@@ -58,21 +58,38 @@ pub fn audience_of(endpoint: &url::Url) -> String {
   endpoint.origin().ascii_serialization()
 }
 
+/// Why an expiration is outside RFC 8292's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryProblem {
+  /// `exp` is now or in the past.
+  NotInFuture,
+  /// `exp` is more than [`MAX_EXPIRATION_SECS`] (24 hours) ahead.
+  TooFarAhead,
+}
+
+/// The one place RFC 8292's window is checked: `exp` must be after `now` and at most 24 hours
+/// ahead. Used by the signer ([`validate_expiration`]) and the test push service's checks.
+pub fn expiry_window(expiration: u64, now: u64) -> std::result::Result<(), ExpiryProblem> {
+  if expiration <= now {
+    Err(ExpiryProblem::NotInFuture)
+  } else if expiration > now + MAX_EXPIRATION_SECS {
+    Err(ExpiryProblem::TooFarAhead)
+  } else {
+    Ok(())
+  }
+}
+
 /// Checks an explicit expiration (seconds since the epoch): in the future, within 24 hours.
 pub fn validate_expiration(expiration: u64, now: u64) -> Result<()> {
-  let invalid = |reason: String| Error::InvalidExpiration { reason };
-  if expiration <= now {
-    return Err(invalid(format!(
-      "{expiration} is not in the future (now is {now})"
-    )));
-  }
-  if expiration > now + MAX_EXPIRATION_SECS {
-    return Err(invalid(format!(
+  let reason = match expiry_window(expiration, now) {
+    Ok(()) => return Ok(()),
+    Err(ExpiryProblem::NotInFuture) => format!("{expiration} is not in the future (now is {now})"),
+    Err(ExpiryProblem::TooFarAhead) => format!(
       "{expiration} is more than 24 hours ahead (must be at most {})",
       now + MAX_EXPIRATION_SECS
-    )));
-  }
-  Ok(())
+    ),
+  };
+  Err(Error::InvalidExpiration { reason })
 }
 
 #[derive(Serialize)]

@@ -12,7 +12,7 @@ use web_push_rs::base64url;
 use web_push_rs::ece::{self, ContentEncoding, MessageHeaders, ReceiverKeys};
 use web_push_rs::keys::{AuthSecret, KeyPair};
 use web_push_rs::request::{self, RequestOptions, VapidDetails};
-use web_push_rs::send::{ClientOptions, HttpClient};
+use web_push_rs::send::{HttpClient, HttpSettings};
 use web_push_rs::subscription::Subscription;
 use web_push_rs::testing::{PushService, PushServiceConfig};
 
@@ -72,7 +72,7 @@ async fn push(endpoint: &str, browser: &Browser, text: &str, options: &RequestOp
     web_push_rs::clock::now_secs(),
   )
   .unwrap();
-  HttpClient::new(&ClientOptions::default())
+  HttpClient::new(&HttpSettings::default())
     .unwrap()
     .send(&req, None)
     .await

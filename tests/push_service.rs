@@ -5,7 +5,7 @@ use std::time::Duration;
 use web_push_rs::ece::ContentEncoding;
 use web_push_rs::keys::KeyPair;
 use web_push_rs::request::{self, RequestOptions, VapidDetails};
-use web_push_rs::send::{ClientOptions, HttpClient};
+use web_push_rs::send::{HttpClient, HttpSettings};
 use web_push_rs::subscription::Subscription;
 use web_push_rs::testing::{PushService, PushServiceConfig};
 use web_push_rs::vapid::VapidKey;
@@ -40,7 +40,7 @@ async fn both_encodings_are_accepted_verified_and_decrypted() {
   let service = PushService::start(PushServiceConfig::default()).await.unwrap();
   let keys = vapid_keys();
   let created = service.subscribe(Some(&keys.public)).unwrap();
-  let client = HttpClient::new(&ClientOptions::default()).unwrap();
+  let client = HttpClient::new(&HttpSettings::default()).unwrap();
   for (encoding, text) in [
     (ContentEncoding::Aes128Gcm, "modern"),
     (ContentEncoding::AesGcm, "legacy"),
@@ -95,11 +95,11 @@ async fn tls_service_negotiates_http2_with_its_ca() {
   )
   .unwrap();
 
-  let untrusting = HttpClient::new(&ClientOptions::default()).unwrap();
+  let untrusting = HttpClient::new(&HttpSettings::default()).unwrap();
   let err = untrusting.send(&req, None).await.unwrap_err();
   assert_eq!(err.code(), "ERR_NETWORK", "{err}");
 
-  let client = HttpClient::new(&ClientOptions {
+  let client = HttpClient::new(&HttpSettings {
     ca_pem: service.ca_pem().map(str::to_owned),
     proxy: None,
   })
@@ -115,7 +115,7 @@ async fn tls_service_negotiates_http2_with_its_ca() {
 }
 
 async fn status_of(req: &request::PushRequest) -> (u16, String) {
-  let response = HttpClient::new(&ClientOptions::default())
+  let response = HttpClient::new(&HttpSettings::default())
     .unwrap()
     .send(req, None)
     .await
@@ -233,7 +233,7 @@ async fn a_stalled_server_times_out() {
   });
   let sub = Subscription::parse(&format!("http://127.0.0.1:{port}/push/x"), None, None).unwrap();
   let req = request::build(&sub, None, &RequestOptions::default(), 0).unwrap();
-  let client = HttpClient::new(&ClientOptions::default()).unwrap();
+  let client = HttpClient::new(&HttpSettings::default()).unwrap();
   let err = client
     .send(&req, Some(Duration::from_millis(200)))
     .await
@@ -255,7 +255,7 @@ async fn a_dropped_connection_is_a_network_error() {
   });
   let sub = Subscription::parse(&format!("http://127.0.0.1:{port}/push/x"), None, None).unwrap();
   let req = request::build(&sub, None, &RequestOptions::default(), 0).unwrap();
-  let err = HttpClient::new(&ClientOptions::default())
+  let err = HttpClient::new(&HttpSettings::default())
     .unwrap()
     .send(&req, None)
     .await

@@ -8,8 +8,10 @@
 //
 // Env: PORT (3000), HOST (127.0.0.1), DATA_DIR (examples/express/data), DATABASE_URL (none:
 //      PGlite in DATA_DIR/pglite), VAPID_SUBJECT (mailto:admin@example.com),
-//      ENDPOINT_POLICY (push-services). See README.md.
+//      ENDPOINT_POLICY (push-services), REDIS_URL (none: "send to all" is one sendMany; set:
+//      it is a campaign on Redis, see below and examples/queue). See README.md.
 
+const crypto = require('node:crypto')
 const fsp = require('node:fs/promises')
 const http = require('node:http')
 const path = require('node:path')
@@ -31,11 +33,12 @@ const MAX_PAYLOAD_BYTES = 3993
  * services are contacted ('push-services'); 'https' also allows any https: host and http: to
  * loopback (a local push service in tests). Refused endpoints count as `rejected`.
  */
-async function createApp({ dataDir, databaseUrl, vapidSubject = 'mailto:admin@example.com', endpointPolicy = 'push-services' }) {
+async function createApp({ dataDir, databaseUrl, redisUrl, vapidSubject = 'mailto:admin@example.com', endpointPolicy = 'push-services' }) {
   await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 })
   const keys = await loadOrCreateVapidKeys(dataDir)
   const store = await SubscriptionStore.open(databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') })
   const push = new WebPush({ vapid: { subject: vapidSubject, ...keys }, endpointPolicy })
+  const campaigns = redisUrl ? openCampaigns(redisUrl, { subject: vapidSubject, ...keys }, endpointPolicy, store) : undefined
 
   const app = express()
   app.disable('x-powered-by')
@@ -44,7 +47,7 @@ async function createApp({ dataDir, databaseUrl, vapidSubject = 'mailto:admin@ex
   app.use(express.static(browserDir)) // app.js, sw.js: shared with the Next.js example
 
   // The applicationServerKey the page subscribes with.
-  app.get('/vapidPublicKey', (req, res) => {
+  app.get('/vapidPublicKey', (_req, res) => {
     res.json({ publicKey: keys.publicKey })
   })
 
@@ -73,6 +76,12 @@ async function createApp({ dataDir, databaseUrl, vapidSubject = 'mailto:admin@ex
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
       return res.status(413).json({ error: `the notification is ${Buffer.byteLength(payload)} bytes as JSON; at most ${MAX_PAYLOAD_BYTES} fit in a push message` })
     }
+    if (campaigns) {
+      // A campaign: stored in Redis, sent by the workers, resumable; poll GET /campaigns/:id.
+      const id = `send-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`
+      const { total } = await campaigns.start({ id, payload, targets: store.cursor() })
+      return res.status(202).json({ campaign: id, total })
+    }
     // Streamed from the table into sendMany; gone subscriptions (404/410: the browser dropped
     // them, they never work again) are deleted, the others' success or failure recorded.
     const { report, removed } = await store.sendToAll(push, payload)
@@ -86,14 +95,35 @@ async function createApp({ dataDir, databaseUrl, vapidSubject = 'mailto:admin@ex
     })
   })
 
+  // A campaign's report (with REDIS_URL): { total, done, sent, gone, rejected, failed, state, … }.
+  app.get('/campaigns/:id', async (req, res) => {
+    if (!campaigns) return res.status(404).json({ error: 'campaigns need REDIS_URL' })
+    try {
+      res.json(await campaigns.report(req.params.id))
+    } catch (err) {
+      res.status(404).json({ error: err.message })
+    }
+  })
+
   // Errors as JSON, including bodies express.json refused (400 malformed, 413 too large).
-  app.use((err, req, res, _next) => {
+  app.use((err, _req, res, _next) => {
     const status = err.status >= 400 && err.status < 500 ? err.status : 500
     if (status === 500) console.error(err)
     res.status(status).json({ error: status === 500 ? 'internal error' : err.message })
   })
 
-  return { app, store, vapid: { subject: vapidSubject, publicKey: keys.publicKey }, push }
+  return { app, store, vapid: { subject: vapidSubject, publicKey: keys.publicKey }, push, campaigns }
+}
+
+/**
+ * Campaigns on Redis (web-push-rs/queue) with a worker in this process; more workers can run
+ * anywhere (examples/queue/worker.js). Gone subscriptions are deleted as they are found.
+ */
+function openCampaigns(redisUrl, vapid, endpointPolicy, store) {
+  const { Campaigns } = require('../../queue.js') // in your app: require('web-push-rs/queue')
+  const campaigns = new Campaigns({ connection: redisUrl })
+  campaigns.worker({ vapid, endpointPolicy, onGone: (gone) => store.delete(gone.map((o) => o.endpoint)) })
+  return campaigns
 }
 
 /** Validates a PushSubscription; resolves `{ subscription }` (only the fields we keep) or `{ error }`. */
@@ -135,7 +165,7 @@ function parseMessage(body) {
  * client and the store.
  */
 async function start({ port = 3000, host = '127.0.0.1', ...options }) {
-  const { app, store, vapid, push } = await createApp(options)
+  const { app, store, vapid, push, campaigns } = await createApp(options)
   const server = http.createServer(app)
   try {
     await new Promise((resolve, reject) => {
@@ -143,6 +173,7 @@ async function start({ port = 3000, host = '127.0.0.1', ...options }) {
       server.listen(port, host, resolve)
     })
   } catch (err) {
+    await campaigns?.close()
     await push.close()
     await store.close()
     throw err
@@ -151,6 +182,7 @@ async function start({ port = 3000, host = '127.0.0.1', ...options }) {
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
   async function close() {
     await new Promise((resolve) => server.close(resolve))
+    await campaigns?.close() // its worker finishes what it holds
     await push.close()
     await store.close()
   }
@@ -167,6 +199,7 @@ if (require.main === module) {
     host: env.HOST ?? '127.0.0.1',
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
     vapidSubject: env.VAPID_SUBJECT ?? 'mailto:admin@example.com',
     endpointPolicy: env.ENDPOINT_POLICY ?? 'push-services',
   }).then(async ({ url, store, vapid, close }) => {

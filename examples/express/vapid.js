@@ -17,7 +17,7 @@ async function loadOrCreateVapidKeys(dataDir) {
     if (err.code !== 'ENOENT') throw err
   }
   try {
-    await writeFileAtomic(file, JSON.stringify(generateVAPIDKeys(), null, 2) + '\n', { mode: 0o600, exclusive: true })
+    await writeFileAtomic(file, `${JSON.stringify(generateVAPIDKeys(), null, 2)}\n`, { mode: 0o600, exclusive: true })
   } catch (err) {
     if (err.code !== 'EEXIST') throw err // another process created it first: use its keys
   }

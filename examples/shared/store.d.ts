@@ -29,6 +29,8 @@ export declare class SubscriptionStore {
   readonly kind: 'pglite' | 'postgres'
   /** Adds or replaces the subscription with this endpoint; resolves `true` if it is new. */
   put(subscription: StoredSubscription): Promise<boolean>
+  /** Adds or replaces many in one statement (each endpoint once per call); resolves the rows written. */
+  putMany(subscriptions: StoredSubscription[]): Promise<number>
   get(endpoint: string): Promise<SubscriptionRecord | undefined>
   count(): Promise<number>
   /** Removes these endpoints in one statement; resolves how many were stored. */

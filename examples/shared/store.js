@@ -33,13 +33,20 @@ const SQL = {
         ON CONFLICT (endpoint) DO UPDATE SET p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
           expiration_time = EXCLUDED.expiration_time, failure_count = 0
         RETURNING (xmax = 0) AS created`,
+  // The same upsert for many rows in one statement: arrays, one element per row.
+  putMany: `INSERT INTO push_subscriptions (endpoint, p256dh, auth, expiration_time)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::double precision[])
+        ON CONFLICT (endpoint) DO UPDATE SET p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
+          expiration_time = EXCLUDED.expiration_time, failure_count = 0`,
   get: `SELECT endpoint, p256dh, auth, expiration_time, created_at, last_success_at, failure_count
         FROM push_subscriptions WHERE endpoint = $1`,
   count: 'SELECT count(*)::int AS count FROM push_subscriptions',
   delete: 'DELETE FROM push_subscriptions WHERE endpoint = ANY($1::text[])',
   // Keyset pagination: each page starts after the last id of the one before (an index seek,
   // however deep into the table), unlike OFFSET, and rows added meanwhile are not skipped.
-  page: `SELECT id::text AS id, endpoint, p256dh, auth, expiration_time FROM push_subscriptions
+  // (The id goes out as text, a bigint JavaScript numbers cannot always hold, named `after` so
+  // that ORDER BY id is the column's numeric order, not the text's.)
+  page: `SELECT id::text AS after, endpoint, p256dh, auth, expiration_time FROM push_subscriptions
          WHERE id > $1::bigint ORDER BY id LIMIT $2`,
   failed: 'UPDATE push_subscriptions SET failure_count = failure_count + 1 WHERE endpoint = ANY($1::text[])',
   // Every row the fan-out read (id up to its last one) that is not in an outcome list was sent.
@@ -75,7 +82,7 @@ class SubscriptionCursor {
     for (;;) {
       const { rows } = await this.#db.query(SQL.page, [this.lastId, this.#batchSize])
       for (const row of rows) {
-        this.lastId = row.id
+        this.lastId = row.after
         yield toSubscription(row)
       }
       if (rows.length < this.#batchSize) return
@@ -115,6 +122,22 @@ class SubscriptionStore {
     const { endpoint, expirationTime = null, keys } = subscription
     const { rows } = await this.#db.query(SQL.put, [endpoint, keys.p256dh, keys.auth, expirationTime])
     return rows[0].created
+  }
+
+  /**
+   * Adds or replaces many subscriptions in one statement (an import); resolves how many rows
+   * were written. An endpoint may appear only once per call.
+   */
+  async putMany(subscriptions) {
+    if (subscriptions.length === 0) return 0
+    const columns = [[], [], [], []]
+    for (const { endpoint, expirationTime = null, keys } of subscriptions) {
+      columns[0].push(endpoint)
+      columns[1].push(keys.p256dh)
+      columns[2].push(keys.auth)
+      columns[3].push(expirationTime)
+    }
+    return (await this.#db.query(SQL.putMany, columns)).rowCount
   }
 
   /**

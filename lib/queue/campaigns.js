@@ -10,7 +10,7 @@ const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject, requirePayload } = require('../args.js')
 const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, decodeOutcome, KINDS } = require('./store.js')
 const { CampaignWorker } = require('./worker.js')
-const { ChunkBuilder, rowsOf } = require('./chunk.js')
+const { ChunkBuilder, decodeChunk } = require('./chunk.js')
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
@@ -155,7 +155,9 @@ class Campaigns {
     let rows = new ChunkBuilder()
     let stopped = false
     const flush = async () => {
-      const job = { name: 'chunk', data: rows.data(id, chunk, chunk * chunkSize, Number(createdAt)), opts: { jobId: `${id}.${chunk}` } }
+      // The targets first, then the job that names them: a job never exists without its chunk.
+      const job = { name: 'chunk', data: { c: id, s: Number(createdAt), k: chunk, i: chunk * chunkSize, n: rows.length }, opts: { jobId: `${id}.${chunk}` } }
+      await this.redis.set(k.chunk(chunk), rows.encode())
       rows = new ChunkBuilder()
       await this.#queue.addBulk([job])
       chunk += 1
@@ -278,11 +280,14 @@ class Campaigns {
 
   async #markChunk(id, data, kind) {
     const k = keys(this.prefix, id)
+    const bytes = await this.redis.getBuffer(k.chunk(data.k))
+    if (bytes === null) return // done: every target of it has its outcome
     const args = [Date.now()]
-    rowsOf(data).forEach((row, j) => {
+    decodeChunk(bytes).forEach((row, j) => {
       args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]]))
     })
     await this.redis.wpRecord(k.meta, k.out, ...args)
+    await this.redis.del(k.chunk(data.k))
   }
 
   /** Deletes a campaign's record (meta, outcomes, its remaining chunk jobs). */
@@ -293,6 +298,7 @@ class Campaigns {
     for (let chunk = 0; chunk < chunks; chunk++) {
       const job = await this.#queue.getJob(`${id}.${chunk}`)
       if (job) await job.remove().catch(() => {})
+      await this.redis.del(k.chunk(chunk))
     }
     await this.redis.del(k.meta, k.out)
   }

@@ -6,9 +6,10 @@
 //                                 createdAt, chunkSize, chunks, stored, total, state, and the
 //                                 counters done/sent/gone/rejected/failed/expired/cancelled
 //   {prefix}:campaign:{id}:out    hash: target index → its final outcome (HSETNX: written once)
+//   {prefix}:campaign:{id}:chunk:{k}  the targets of chunk k (see chunk.js), deleted once done
 //   {prefix}:pause:{origin}       string with PX: a push-service origin paused by Retry-After
 //   {prefix}:signals              pub/sub channel: pauses and cancellations, for running rounds
-//   {prefix}:campaigns:*          BullMQ's queue; one job per chunk of targets (id `{id}.{k}`)
+//   {prefix}:campaigns:*          BullMQ's queue; one job per chunk (id `{id}.{k}`) naming it
 //
 // Counters change in the same script that writes the outcome, so they always add up.
 
@@ -21,6 +22,7 @@ const QUEUE_NAME = 'campaigns'
 const keys = (prefix, id) => ({
   meta: `${prefix}:campaign:${id}:meta`,
   out: `${prefix}:campaign:${id}:out`,
+  chunk: (k) => `${prefix}:campaign:${id}:chunk:${k}`,
 })
 const pauseKey = (prefix, origin) => `${prefix}:pause:${origin}`
 const signalChannel = (prefix) => `${prefix}:signals`

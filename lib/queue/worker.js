@@ -13,7 +13,7 @@ const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
 const { QUEUE_NAME, keys, pauseKey, signalChannel, encodeOutcome } = require('./store.js')
 const { sendRound } = require('./send-round.js')
-const { rowsOf } = require('./chunk.js')
+const { decodeChunk } = require('./chunk.js')
 
 const WORKER_KEYS = ['vapid', 'concurrency', 'chunksAtOnce', 'onGone', 'retry', 'lockDurationMs', 'stalledIntervalMs',
   'timeoutMs', 'proxy', 'ca', 'endpointPolicy']
@@ -225,11 +225,13 @@ class CampaignWorker {
   }
 
   async #process(job) {
-    const { c: id, s: createdAt, i: first } = job.data
-    const rows = rowsOf(job.data)
+    const { c: id, s: createdAt, k: chunk, i: first } = job.data
     const c = await this.#campaign(id, createdAt)
     if (!c || c.createdAt !== createdAt) return 'no such campaign (removed)'
     const redis = this.#owner.redis
+    const bytes = await redis.getBuffer(c.keys.chunk(chunk))
+    if (bytes === null) return 'done already'
+    const rows = decodeChunk(bytes)
     const indexes = rows.map((_, j) => first + j)
     const recorded = await redis.hmget(c.keys.out, ...indexes)
     let pending = []
@@ -262,6 +264,7 @@ class CampaignWorker {
       await this.#round(c, ready, { ...c.options, ttl: ttlNow })
       pending = pending.filter((t) => !t.final)
     }
+    await redis.del(c.keys.chunk(chunk)) // every target of it has its outcome
     return 'done'
   }
 

@@ -3,26 +3,34 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
-use super::{ErrorCode, Fallible};
-use crate::client::{ClientConfig, MessageOptions, Outcome, OutcomeKind, Target, WebPushClient};
+use super::{
+  ca_pem, integer_in, js_number, optional_payload, vapid_of, CaInput, ErrorCode, Fallible, PayloadInput,
+  VapidInput,
+};
+use crate::batch_row::parse_rows;
+use crate::client::{ClientConfig, Outcome, OutcomeKind, WebPushClient};
 use crate::error::{Error, Result};
 use crate::fanout::{Batch, Progress, Report};
-use crate::request::VapidDetails;
-use crate::retry::RetryPolicy;
-use crate::send::ClientOptions;
+use crate::send::HttpSettings;
 
-/// Client settings, normalized by `index.js`.
+/// `retry` details of the `WebPush` options.
 #[napi(object, object_to_js = false)]
-pub struct ClientInput {
-  /// VAPID subject.
-  pub vapid_subject: Option<String>,
-  /// VAPID public key.
-  pub vapid_public_key: Option<String>,
-  /// VAPID private key.
-  pub vapid_private_key: Option<String>,
+pub struct RetryInput {
+  /// Total attempts, 1..100 (1 = no retries).
+  pub attempts: Option<f64>,
+  /// Longest wait between attempts (ms).
+  pub max_delay_ms: Option<f64>,
+}
+
+/// The `WebPush` constructor options, by their public names. `lib/client.js` checks the
+/// option keys and JS types; the values are checked here.
+#[napi(object, object_to_js = false)]
+pub struct ClientOptionsInput {
+  /// VAPID details.
+  pub vapid: Option<VapidInput>,
   /// Default TTL (seconds).
   pub ttl: Option<f64>,
   /// Default urgency.
@@ -31,16 +39,14 @@ pub struct ClientInput {
   pub content_encoding: Option<String>,
   /// Timeout per attempt (ms).
   pub timeout_ms: Option<f64>,
-  /// Requests in flight.
-  pub concurrency: Option<u32>,
-  /// Total attempts (1 = no retries).
-  pub retry_attempts: Option<u32>,
-  /// Longest wait between attempts (ms).
-  pub retry_max_delay_ms: Option<f64>,
+  /// Requests in flight, 1..10000.
+  pub concurrency: Option<f64>,
+  /// `false` (one attempt) or retry details.
+  pub retry: Option<Either<bool, RetryInput>>,
   /// Proxy URL.
   pub proxy: Option<String>,
-  /// Extra CA certificates (PEM).
-  pub ca: Option<String>,
+  /// Extra CA certificates: PEM text, Buffers, or an array of those.
+  pub ca: Option<CaInput>,
   /// `https` (default) or `push-services`.
   pub endpoint_policy: Option<String>,
   /// True when the caller's own policy function (applied by lib/client.js) decides instead.
@@ -159,28 +165,35 @@ impl From<Report> for ReportOutput {
   }
 }
 
-fn millis(value: Option<f64>, field: &'static str) -> Result<Option<Duration>> {
-  match value {
-    None => Ok(None),
-    Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(Duration::from_millis(ms.ceil() as u64))),
-    Some(ms) => Err(Error::InvalidOption {
+/// A non-negative duration option in milliseconds (`field` as the caller wrote it).
+fn millis(value: Option<f64>, field: &'static str, positive: bool) -> Result<Option<Duration>> {
+  let Some(ms) = value else { return Ok(None) };
+  if ms.is_nan() || ms.is_infinite() && ms > 0.0 {
+    return Err(Error::InvalidOption {
       name: field,
       reason: if ms.is_nan() {
         "is not a number of milliseconds"
       } else {
-        "must be a finite, non-negative number of milliseconds"
+        "must be a finite number of milliseconds"
       },
-    }),
+    });
   }
+  if ms < 0.0 || positive && ms == 0.0 {
+    return Err(Error::InvalidArgType {
+      field: format!("options.{field}"),
+      rule: if positive {
+        "a positive number of milliseconds"
+      } else {
+        "a non-negative number of milliseconds"
+      },
+      got: js_number(ms),
+    });
+  }
+  Ok(Some(Duration::from_millis(ms.ceil() as u64)))
 }
 
-fn config_of(input: ClientInput) -> Result<ClientConfig> {
-  let vapid = VapidDetails::from_parts(
-    input.vapid_subject.as_deref(),
-    input.vapid_public_key.as_deref(),
-    input.vapid_private_key.as_deref(),
-  )?;
-  let mut config = ClientConfig::new(vapid);
+fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
+  let mut config = ClientConfig::new(vapid_of(input.vapid, "options.vapid")?);
   if let Some(ttl) = input.ttl {
     config.defaults.ttl = crate::request::parse_ttl(ttl)?;
   }
@@ -190,19 +203,36 @@ fn config_of(input: ClientInput) -> Result<ClientConfig> {
   if let Some(encoding) = &input.content_encoding {
     config.defaults.encoding = encoding.parse()?;
   }
-  if let Some(timeout) = millis(input.timeout_ms, "timeoutMs")? {
+  if let Some(timeout) = millis(input.timeout_ms, "timeoutMs", true)? {
     config.timeout = timeout;
   }
   if let Some(concurrency) = input.concurrency {
-    config.concurrency = concurrency.max(1) as usize;
+    let rule = "an integer from 1 to 10000";
+    config.concurrency = integer_in(concurrency, 1.0, 10_000.0, "options.concurrency", rule)? as usize;
   }
-  config.retry = RetryPolicy {
-    attempts: input.retry_attempts.unwrap_or(config.retry.attempts).max(1),
-    max_delay: millis(input.retry_max_delay_ms, "retry.maxDelayMs")?.unwrap_or(config.retry.max_delay),
-  };
-  config.http = ClientOptions {
+  match input.retry {
+    None => {}
+    Some(Either::A(false)) => config.retry.attempts = 1,
+    Some(Either::A(true)) => {
+      return Err(Error::InvalidArgType {
+        field: "options.retry".into(),
+        rule: "false or an object",
+        got: "boolean true".into(),
+      })
+    }
+    Some(Either::B(retry)) => {
+      if let Some(attempts) = retry.attempts {
+        let rule = "an integer from 1 to 100";
+        config.retry.attempts = integer_in(attempts, 1.0, 100.0, "options.retry.attempts", rule)? as u32;
+      }
+      if let Some(max_delay) = millis(retry.max_delay_ms, "retry.maxDelayMs", false)? {
+        config.retry.max_delay = max_delay;
+      }
+    }
+  }
+  config.http = HttpSettings {
     proxy: input.proxy,
-    ca_pem: input.ca,
+    ca_pem: ca_pem(input.ca),
   };
   if let Some(policy) = &input.endpoint_policy {
     config.endpoint_policy = policy.parse()?;
@@ -213,62 +243,12 @@ fn config_of(input: ClientInput) -> Result<ClientConfig> {
   Ok(config)
 }
 
-/// Per-target overrides inside a JSON row.
-#[derive(serde::Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CompactOptions {
-  ttl: Option<f64>,
-  urgency: Option<String>,
-  topic: Option<String>,
-  content_encoding: Option<String>,
-  headers: Option<Vec<(String, String)>>,
-}
-
-/// One target as a JSON row: `[index, endpoint, p256dh, auth, payloadSlot, options]`.
-/// `payloadSlot`: -1 = the batch payload, -2 = no payload, n ≥ 0 = the n-th Buffer of the chunk.
-#[derive(serde::Deserialize)]
-struct CompactTarget(
-  u64,
-  String,
-  Option<String>,
-  Option<String>,
-  i64,
-  Option<CompactOptions>,
-);
-
-impl CompactTarget {
-  fn into_target(self, shared: &Option<Arc<[u8]>>, payloads: &[Arc<[u8]>]) -> (u64, Target) {
-    let CompactTarget(index, endpoint, p256dh, auth, slot, options) = self;
-    let payload = match slot {
-      -1 => shared.clone(),
-      n => usize::try_from(n).ok().and_then(|n| payloads.get(n)).cloned(),
-    };
-    let o = options.unwrap_or_default();
-    let options = MessageOptions {
-      ttl: o.ttl,
-      urgency: o.urgency,
-      topic: o.topic,
-      content_encoding: o.content_encoding,
-      headers: o.headers.unwrap_or_default(),
-    };
-    (
-      index,
-      Target {
-        endpoint,
-        p256dh,
-        auth,
-        payload,
-        options,
-      },
-    )
-  }
-}
-
-/// Parses a JSON array of rows; a malformed chunk is a bug in `lib/client.js`, not user input.
-fn parse_rows(json: &str) -> Result<Vec<CompactTarget>> {
-  serde_json::from_str(json).map_err(|_| Error::Internal {
-    reason: "a batch chunk is not valid JSON target rows",
-  })
+/// Chunk payloads: `""` means "no payload", as everywhere else.
+fn chunk_payloads(payloads: Vec<PayloadInput>) -> Vec<Option<Arc<[u8]>>> {
+  payloads
+    .into_iter()
+    .map(|p| optional_payload(Some(p)).map(Arc::from))
+    .collect()
 }
 
 /// The native half of `WebPush`.
@@ -281,33 +261,41 @@ pub struct NativeClient {
 impl NativeClient {
   /// Validates the settings and builds the connection pool.
   #[napi(constructor)]
-  pub fn new(input: ClientInput) -> napi::Result<Self, ErrorCode> {
+  pub fn new(input: ClientOptionsInput) -> napi::Result<Self, ErrorCode> {
     Ok(Self {
       inner: Arc::new(WebPushClient::new(config_of(input)?)?),
     })
   }
 
-  /// Sends one message (a JSON row, as in a batch chunk) with retries; resolves with its
-  /// outcome (never rejects for HTTP errors).
+  /// Sends one message (a JSON row, as in a batch chunk: see src/batch_row.rs) with retries;
+  /// resolves with its outcome (never rejects for HTTP errors).
   #[napi(ts_return_type = "Promise<OutcomeOutput>")]
-  pub async fn send(&self, row: String, payload: Option<Buffer>) -> napi::Result<Fallible<OutcomeOutput>> {
+  pub async fn send(
+    &self,
+    row: String,
+    payload: Option<PayloadInput>,
+  ) -> napi::Result<Fallible<OutcomeOutput>> {
     Ok(self.send_row(row, payload).await.into())
   }
 
   /// Starts a batch; `payload` is shared by every target without its own. With
   /// `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
   #[napi]
-  pub async fn start_batch(&self, payload: Option<Buffer>, stream_outcomes: Option<bool>) -> NativeBatch {
+  pub async fn start_batch(
+    &self,
+    payload: Option<PayloadInput>,
+    stream_outcomes: Option<bool>,
+  ) -> NativeBatch {
     NativeBatch {
       inner: Arc::new(Batch::start(self.inner.clone(), stream_outcomes.unwrap_or(false))),
-      shared_payload: payload.map(|b| Arc::from(b.as_ref())),
+      shared_payload: optional_payload(payload).map(Arc::from),
     }
   }
 }
 
 impl NativeClient {
-  async fn send_row(&self, row: String, payload: Option<Buffer>) -> Result<OutcomeOutput> {
-    let payloads: Vec<Arc<[u8]>> = payload.iter().map(|b| Arc::from(b.as_ref())).collect();
+  async fn send_row(&self, row: String, payload: Option<PayloadInput>) -> Result<OutcomeOutput> {
+    let payloads = chunk_payloads(payload.into_iter().collect());
     let (index, target) = parse_rows(&row)?
       .into_iter()
       .next()
@@ -329,11 +317,11 @@ pub struct NativeBatch {
 
 #[napi]
 impl NativeBatch {
-  /// Queues a chunk of targets given as JSON rows (see `CompactTarget`) plus the Buffers of
-  /// targets with their own payload; resolves when all are queued (backpressure). JSON keeps
-  /// the event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
+  /// Queues a chunk of targets given as JSON rows (see src/batch_row.rs) plus the payloads of
+  /// targets with their own; resolves when all are queued (backpressure). JSON keeps the
+  /// event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
   #[napi(ts_return_type = "Promise<void>")]
-  pub async fn push_json(&self, rows: String, payloads: Vec<Buffer>) -> napi::Result<Fallible<()>> {
+  pub async fn push_json(&self, rows: String, payloads: Vec<PayloadInput>) -> napi::Result<Fallible<()>> {
     Ok(self.push_rows(rows, payloads).await.into())
   }
 
@@ -368,9 +356,9 @@ impl NativeBatch {
 }
 
 impl NativeBatch {
-  async fn push_rows(&self, rows: String, payloads: Vec<Buffer>) -> Result<()> {
+  async fn push_rows(&self, rows: String, payloads: Vec<PayloadInput>) -> Result<()> {
     let rows = parse_rows(&rows)?;
-    let payloads: Vec<Arc<[u8]>> = payloads.iter().map(|b| Arc::from(b.as_ref())).collect();
+    let payloads = chunk_payloads(payloads);
     let targets = rows
       .into_iter()
       .map(|row| row.into_target(&self.shared_payload, &payloads))

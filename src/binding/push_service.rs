@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
-use super::{ErrorCode, Fallible};
+use super::{integer_in, js_number, ErrorCode, Fallible};
 use crate::push_services::Service;
 use crate::testing::{FaultAction, FaultScope, PushService, PushServiceConfig};
 
@@ -87,17 +87,19 @@ fn declarative(payload: Option<&[u8]>) -> Option<ServiceDeclarative> {
   })
 }
 
-/// A fault to inject, normalized by `testing.js`.
+/// A fault to inject: `testing.js` checks the keys and JS types, the values are checked here.
 #[napi(object, object_to_js = false)]
 pub struct FaultInput {
-  /// Only requests to this endpoint (any request when absent).
+  /// Only requests to this endpoint (a subscription target).
   pub endpoint: Option<String>,
-  /// How many requests it applies to.
-  pub times: u32,
-  /// Answer with this status.
-  pub status: Option<u32>,
-  /// `Retry-After` value for `status`.
-  pub retry_after: Option<String>,
+  /// The next `count` requests to any endpoint (a count target).
+  pub count: Option<f64>,
+  /// How many requests to `endpoint` it applies to (default 1).
+  pub times: Option<f64>,
+  /// Answer with this status (100..599).
+  pub status: Option<f64>,
+  /// `Retry-After` value for `status` or `kind`.
+  pub retry_after: Option<Either<String, f64>>,
   /// Never answer.
   pub stall: Option<bool>,
   /// Drop the connection.
@@ -107,6 +109,103 @@ pub struct FaultInput {
   /// A failure by meaning (`gone`, `throttled`, `too-large`, `bad-jwt`, `key-mismatch`,
   /// `unavailable`), answered the way the service's profile answers it.
   pub kind: Option<String>,
+}
+
+/// `startPushService` options: `testing.js` checks the keys and JS types.
+#[napi(object, object_to_js = false)]
+pub struct PushServiceOptions {
+  /// 0 or absent: a free port.
+  pub port: Option<f64>,
+  /// HTTPS with a generated CA.
+  pub tls: Option<bool>,
+  /// Count messages without decrypting or keeping them.
+  pub sink: Option<bool>,
+  /// Offer HTTP/2 (default true).
+  pub http2: Option<bool>,
+  /// `mozilla` | `apple` | `fcm` | `wns`.
+  pub profile: Option<String>,
+}
+
+const NEEDS_ONE: crate::Error = crate::Error::InvalidOption {
+  name: "fault",
+  reason: "needs exactly one of kind, status, stall, reset or delayMs",
+};
+
+/// Where and how often a fault applies: a subscription (`times`, default 1) or a count.
+fn fault_scope(fault: &FaultInput) -> crate::Result<(FaultScope, u32)> {
+  let max = f64::from(u32::MAX);
+  let rule = "an integer from 1 to 4294967295";
+  match (&fault.endpoint, fault.count) {
+    (_, Some(count)) => {
+      if fault.times.is_some() {
+        return Err(crate::Error::InvalidArgType {
+          field: "fault.times".into(),
+          rule: "absent for a count target",
+          got: "a number (fault.times is only for a subscription target; the count already says how many)"
+            .into(),
+        });
+      }
+      Ok((
+        FaultScope::Any,
+        integer_in(count, 1.0, max, "count", rule)? as u32,
+      ))
+    }
+    (Some(endpoint), None) => {
+      let times = integer_in(fault.times.unwrap_or(1.0), 1.0, max, "fault.times", rule)?;
+      Ok((FaultScope::Endpoint(endpoint.clone()), times as u32))
+    }
+    (None, None) => Err(crate::Error::Internal {
+      reason: "a fault without endpoint or count",
+    }),
+  }
+}
+
+fn fault_action(fault: FaultInput) -> crate::Result<FaultAction> {
+  let retry_after = fault.retry_after.map(|value| match value {
+    Either::A(text) => text,
+    Either::B(number) => number.to_string(),
+  });
+  let stall = fault.stall.filter(|on| *on);
+  let reset = fault.reset.filter(|on| *on);
+  if let Some(kind) = &fault.kind {
+    if fault.status.is_some() || stall.is_some() || reset.is_some() || fault.delay_ms.is_some() {
+      return Err(NEEDS_ONE);
+    }
+    let retry_after = match retry_after {
+      Some(value) => value.parse::<u64>().map_err(|_| crate::Error::InvalidOption {
+        name: "fault.retryAfter",
+        reason: "must be a whole number of seconds with a kind",
+      })?,
+      None => 1,
+    };
+    return Ok(FaultAction::Kind {
+      kind: kind.parse()?,
+      retry_after,
+    });
+  }
+  match (fault.status, stall, reset, fault.delay_ms) {
+    (Some(status), None, None, None) => Ok(FaultAction::Status {
+      status: integer_in(
+        status,
+        100.0,
+        599.0,
+        "fault.status",
+        "an HTTP status (an integer from 100 to 599)",
+      )? as u16,
+      retry_after,
+    }),
+    (None, Some(true), None, None) => Ok(FaultAction::Stall),
+    (None, None, Some(true), None) => Ok(FaultAction::Reset),
+    (None, None, None, Some(ms)) if ms.is_finite() && ms >= 0.0 => {
+      Ok(FaultAction::Delay(std::time::Duration::from_millis(ms as u64)))
+    }
+    (None, None, None, Some(ms)) => Err(crate::Error::InvalidArgType {
+      field: "fault.delayMs".into(),
+      rule: "a non-negative number of milliseconds",
+      got: js_number(ms),
+    }),
+    _ => Err(NEEDS_ONE),
+  }
 }
 
 /// Request counters of the service.
@@ -204,60 +303,8 @@ impl PushServiceHandle {
   /// Arms a fault for the next matching requests.
   #[napi]
   pub fn fail_next(&self, fault: FaultInput) -> napi::Result<(), ErrorCode> {
-    if let Some(kind) = &fault.kind {
-      if fault.status.is_some() || fault.stall.is_some() || fault.reset.is_some() || fault.delay_ms.is_some()
-      {
-        return Err(
-          crate::Error::InvalidOption {
-            name: "fault",
-            reason: "needs exactly one of kind, status, stall, reset or delayMs",
-          }
-          .into(),
-        );
-      }
-      let retry_after = match &fault.retry_after {
-        Some(value) => value.parse::<u64>().map_err(|_| crate::Error::InvalidOption {
-          name: "fault.retryAfter",
-          reason: "must be a whole number of seconds with a kind",
-        })?,
-        None => 1,
-      };
-      let scope = fault.endpoint.map_or(FaultScope::Any, FaultScope::Endpoint);
-      let action = FaultAction::Kind {
-        kind: kind.parse()?,
-        retry_after,
-      };
-      self.inner.fail_next(scope, action, fault.times);
-      return Ok(());
-    }
-    let action = match (fault.status, fault.stall, fault.reset, fault.delay_ms) {
-      (Some(status), None, None, None) => FaultAction::Status {
-        status: u16::try_from(status)
-          .ok()
-          .filter(|s| (100..=599).contains(s))
-          .ok_or(crate::Error::InvalidOption {
-            name: "status",
-            reason: "must be an HTTP status 100..599",
-          })?,
-        retry_after: fault.retry_after,
-      },
-      (None, Some(true), None, None) => FaultAction::Stall,
-      (None, None, Some(true), None) => FaultAction::Reset,
-      (None, None, None, Some(ms)) if ms.is_finite() && ms >= 0.0 => {
-        FaultAction::Delay(std::time::Duration::from_millis(ms as u64))
-      }
-      _ => {
-        return Err(
-          crate::Error::InvalidOption {
-            name: "fault",
-            reason: "needs exactly one of kind, status, stall, reset or delayMs",
-          }
-          .into(),
-        )
-      }
-    };
-    let scope = fault.endpoint.map_or(FaultScope::Any, FaultScope::Endpoint);
-    self.inner.fail_next(scope, action, fault.times);
+    let (scope, times) = fault_scope(&fault)?;
+    self.inner.fail_next(scope, fault_action(fault)?, times);
     Ok(())
   }
 
@@ -286,37 +333,38 @@ impl PushServiceHandle {
 /// Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port).
 #[napi(ts_return_type = "Promise<PushServiceHandle>")]
 pub async fn start_push_service(
-  port: Option<u32>,
-  tls: Option<bool>,
-  sink: Option<bool>,
-  http2: Option<bool>,
-  profile: Option<String>,
+  options: Option<PushServiceOptions>,
 ) -> napi::Result<Fallible<PushServiceHandle>> {
-  Ok(start(port, tls, sink, http2, profile).await.into())
+  Ok(start(options).await.into())
 }
 
-async fn start(
-  port: Option<u32>,
-  tls: Option<bool>,
-  sink: Option<bool>,
-  http2: Option<bool>,
-  profile: Option<String>,
-) -> crate::Result<PushServiceHandle> {
-  let profile = match profile.as_deref() {
+async fn start(options: Option<PushServiceOptions>) -> crate::Result<PushServiceHandle> {
+  let options = options.unwrap_or(PushServiceOptions {
+    port: None,
+    tls: None,
+    sink: None,
+    http2: None,
+    profile: None,
+  });
+  let profile = match options.profile.as_deref() {
     None => None,
     Some(name) => Some(Service::from_profile(name).ok_or(crate::Error::InvalidOption {
       name: "profile",
       reason: "must be \"mozilla\", \"apple\", \"fcm\" or \"wns\"",
     })?),
   };
-  let port = u16::try_from(port.unwrap_or(0)).map_err(|_| crate::Error::PushService {
-    reason: "port must be 0..65535".into(),
-  })?;
+  let port = integer_in(
+    options.port.unwrap_or(0.0),
+    0.0,
+    65535.0,
+    "options.port",
+    "an integer 0..65535",
+  )?;
   let inner = PushService::start(PushServiceConfig {
-    port,
-    tls: tls.unwrap_or(false),
-    sink: sink.unwrap_or(false),
-    http2: http2.unwrap_or(true),
+    port: port as u16,
+    tls: options.tls.unwrap_or(false),
+    sink: options.sink.unwrap_or(false),
+    http2: options.http2.unwrap_or(true),
     profile,
   })
   .await?;

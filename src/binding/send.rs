@@ -1,64 +1,66 @@
 //! `generateRequestDetails` (sync, pure) and `sendNotification` (async, on the tokio runtime).
-//! `index.js` does web-push's option handling and passes one normalized [`RequestInput`].
+//! `lib/request-input.js` passes web-push's arguments as one typed [`RequestInput`].
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
-use super::{ErrorCode, Fallible};
+use super::{
+  ca_pem, js_number, optional_payload, vapid_of, CaInput, ErrorCode, Fallible, PayloadInput, VapidInput,
+};
 use crate::client::answer_message;
 use crate::endpoint_policy::EndpointPolicy;
 use crate::error::{Error, Result};
 use crate::push_services;
-use crate::request::{self, RequestOptions, VapidDetails};
-use crate::send::{ClientOptions, HttpClient};
+use crate::request::{self, RequestOptions};
+use crate::send::{HttpClient, HttpSettings};
 use crate::subscription::Subscription;
 
-/// One push request, normalized by `index.js`.
+/// One push request: the subscription's parts and web-push's options, by their web-push
+/// names. `lib/request-input.js` checks argument types and web-push's option vocabulary;
+/// every value rule is checked here (or in the core).
 #[napi(object, object_to_js = false)]
 pub struct RequestInput {
-  /// Subscription endpoint.
+  /// Subscription endpoint (`""` when the subscription has none: refused here).
   pub endpoint: String,
   /// Subscription `keys.p256dh`.
   #[napi(js_name = "p256dh")]
   pub p256dh: Option<String>,
   /// Subscription `keys.auth`.
   pub auth: Option<String>,
-  /// Payload bytes (absent: a push without payload).
-  pub payload: Option<Buffer>,
-  /// `TTL` in seconds (default 2419200).
-  pub ttl: Option<f64>,
-  /// `very-low` | `low` | `normal` | `high`.
+  /// Payload (absent or `""`: a push without payload).
+  pub payload: Option<PayloadInput>,
+  /// `TTL` in seconds, a number or a numeric string (default 2419200).
+  #[napi(js_name = "TTL")]
+  pub ttl: Option<Either<f64, String>>,
+  /// `very-low` | `low` | `normal` | `high` (`""`: the default).
   pub urgency: Option<String>,
-  /// Topic (≤ 32 base64url characters).
+  /// Topic (≤ 32 base64url characters; `""`: none).
   pub topic: Option<String>,
-  /// `aes128gcm` (default) or `aesgcm`.
+  /// `aes128gcm` (default) or `aesgcm` (`""`: the default).
   pub content_encoding: Option<String>,
-  /// VAPID subject.
-  pub vapid_subject: Option<String>,
-  /// VAPID public key.
-  pub vapid_public_key: Option<String>,
-  /// VAPID private key.
-  pub vapid_private_key: Option<String>,
-  /// Legacy GCM/FCM key.
+  /// VAPID details (the option, else the `setVapidDetails` state).
+  pub vapid_details: Option<VapidInput>,
+  /// Legacy GCM/FCM key (`""`: none).
+  #[napi(js_name = "gcmAPIKey")]
   pub gcm_api_key: Option<String>,
   /// Extra headers as `[name, value]` pairs.
   pub headers: Option<Vec<Vec<String>>>,
-  /// Total timeout in milliseconds.
-  pub timeout_ms: Option<f64>,
-  /// Proxy URL.
+  /// Total timeout in milliseconds (a positive number).
+  pub timeout: Option<f64>,
+  /// Proxy URL (`""`: none).
   pub proxy: Option<String>,
-  /// Extra trusted CA certificates, PEM.
-  pub ca: Option<String>,
+  /// Extra trusted CA certificates: PEM text, Buffers, or an array of those.
+  pub ca: Option<CaInput>,
 }
 
 struct Prepared {
   subscription: Subscription,
   payload: Option<Vec<u8>>,
   options: RequestOptions,
-  client: ClientOptions,
+  http: HttpSettings,
   timeout: Option<Duration>,
 }
 
@@ -73,13 +75,22 @@ impl Prepared {
   }
 }
 
+/// web-push reads falsy options as "not given".
+fn given(value: Option<String>) -> Option<String> {
+  value.filter(|text| !text.is_empty())
+}
+
+/// web-push's `TTL`: a number, or a string `Number()` would read (blank is not a TTL).
+fn ttl_of(ttl: Either<f64, String>) -> Result<u64> {
+  match ttl {
+    Either::A(number) => request::parse_ttl(number),
+    Either::B(text) => request::parse_ttl(text.trim().parse::<f64>().unwrap_or(f64::NAN)),
+  }
+}
+
 fn prepare(input: RequestInput) -> Result<Prepared> {
   let subscription = Subscription::parse(&input.endpoint, input.p256dh.as_deref(), input.auth.as_deref())?;
-  let vapid = VapidDetails::from_parts(
-    input.vapid_subject.as_deref(),
-    input.vapid_public_key.as_deref(),
-    input.vapid_private_key.as_deref(),
-  )?;
+  let vapid = vapid_of(input.vapid_details, "vapidDetails")?;
   let mut extra_headers = Vec::new();
   for pair in input.headers.unwrap_or_default() {
     match <[String; 2]>::try_from(pair) {
@@ -92,40 +103,41 @@ fn prepare(input: RequestInput) -> Result<Prepared> {
       }
     }
   }
+  let timeout = match input.timeout {
+    None => None,
+    Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_millis(ms.ceil() as u64)),
+    Some(ms) => {
+      return Err(Error::InvalidArgType {
+        field: "options.timeout".into(),
+        rule: "a positive number of milliseconds",
+        got: js_number(ms),
+      })
+    }
+  };
   let options = RequestOptions {
-    ttl: input
-      .ttl
-      .map(request::parse_ttl)
-      .transpose()?
-      .unwrap_or(request::DEFAULT_TTL),
-    urgency: input
-      .urgency
+    ttl: input.ttl.map(ttl_of).transpose()?.unwrap_or(request::DEFAULT_TTL),
+    urgency: given(input.urgency)
       .as_deref()
       .map(str::parse)
       .transpose()?
       .unwrap_or_default(),
-    topic: input.topic,
-    encoding: input
-      .content_encoding
+    topic: given(input.topic),
+    encoding: given(input.content_encoding)
       .as_deref()
       .map(str::parse)
       .transpose()?
       .unwrap_or_default(),
     vapid,
-    gcm_api_key: input.gcm_api_key,
+    gcm_api_key: given(input.gcm_api_key),
     extra_headers,
   };
-  let timeout = input
-    .timeout_ms
-    .filter(|ms| ms.is_finite() && *ms > 0.0)
-    .map(|ms| Duration::from_millis(ms.ceil() as u64));
   Ok(Prepared {
     subscription,
-    payload: input.payload.map(|b| b.to_vec()),
+    payload: optional_payload(input.payload),
     options,
-    client: ClientOptions {
-      proxy: input.proxy,
-      ca_pem: input.ca,
+    http: HttpSettings {
+      proxy: given(input.proxy),
+      ca_pem: ca_pem(input.ca),
     },
     timeout,
   })
@@ -146,7 +158,7 @@ pub struct BuiltRequest {
 #[napi]
 pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest, ErrorCode> {
   let prepared = prepare(input)?;
-  prepared.client.validate()?;
+  prepared.http.validate()?;
   let built = prepared.build()?;
   Ok(BuiltRequest {
     endpoint: built.endpoint.to_string(),
@@ -185,7 +197,7 @@ async fn send(input: RequestInput) -> Result<SendResult> {
   let prepared = prepare(input)?;
   EndpointPolicy::default().check(&prepared.subscription.endpoint)?;
   let built = prepared.build()?;
-  let client = HttpClient::shared(&prepared.client)?;
+  let client = HttpClient::shared(&prepared.http)?;
   let response = client.send(&built, prepared.timeout).await?;
   let service = push_services::identify(&built.endpoint);
   let (answer, message) = if response.is_success() {

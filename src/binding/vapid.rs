@@ -4,7 +4,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use super::{ErrorCode, Fallible};
+use super::{vapid_of, ErrorCode, Fallible, VapidInput};
 use crate::ece::ContentEncoding;
 use crate::error::Error;
 use crate::vapid::{self, VapidHeaders};
@@ -136,16 +136,11 @@ pub fn get_vapid_headers_async(
   ))
 }
 
-/// Validates VAPID details (subject, key lengths, on-curve, matching halves) and imports the
-/// key once so later sends reuse it. Used by `setVapidDetails` and the `vapidDetails` option.
+/// Validates VAPID details (non-empty fields, subject, key lengths, on-curve, matching halves)
+/// and imports the key once so later sends reuse it. Used by `setVapidDetails`.
 #[napi]
-pub fn validate_vapid_details(
-  subject: String,
-  public_key: String,
-  private_key: String,
-) -> napi::Result<(), ErrorCode> {
-  vapid::validate_subject(&subject)?;
-  vapid::cached_key(&public_key, &private_key)?;
+pub fn validate_vapid_details(details: VapidInput) -> napi::Result<(), ErrorCode> {
+  vapid_of(Some(details), "")?;
   Ok(())
 }
 

@@ -8,7 +8,7 @@
 use crate::ece::{self, ContentEncoding, MessageHeaders, ReceiverKeys};
 use crate::keys::{KeyRole, PublicKey};
 use crate::request::{validate_topic, Urgency};
-use crate::vapid::{self, MAX_EXPIRATION_SECS};
+use crate::vapid::{self, ExpiryProblem};
 
 /// Largest body a push service accepts.
 pub const MAX_BODY: usize = 4096;
@@ -210,17 +210,20 @@ fn check_vapid(
       ),
     ));
   }
-  if claims.exp <= now {
-    return Err(reject(
-      401,
-      format!("VAPID token expired at {} (now {now})", claims.exp),
-    ));
-  }
-  if claims.exp > now + MAX_EXPIRATION_SECS {
-    return Err(reject(
-      401,
-      format!("VAPID exp {} is more than 24 hours ahead", claims.exp),
-    ));
+  match vapid::expiry_window(claims.exp, now) {
+    Ok(()) => {}
+    Err(ExpiryProblem::NotInFuture) => {
+      return Err(reject(
+        401,
+        format!("VAPID token expired at {} (now {now})", claims.exp),
+      ))
+    }
+    Err(ExpiryProblem::TooFarAhead) => {
+      return Err(reject(
+        401,
+        format!("VAPID exp {} is more than 24 hours ahead", claims.exp),
+      ))
+    }
   }
   if let Some(expected) = subscription.application_server_key {
     if expected != &public_key {

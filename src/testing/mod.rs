@@ -291,7 +291,7 @@ impl Shared {
   }
 }
 
-/// A running local push service. Dropping it does not stop it; call [`PushService::close`].
+/// A running local push service. Dropping it stops it, as [`PushService::close`] does.
 pub struct PushService {
   shared: Arc<Shared>,
   ca_pem: Option<String>,

@@ -211,11 +211,9 @@ async fn accept(shared: &Shared, id: &str, request: Request<Incoming>) -> Respon
   };
   match shared.receive(id, headers.clone(), &body, http_version) {
     Ok(message_id) => {
-      let ttl = headers
-        .iter()
-        .find(|(n, _)| n == "ttl")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+      let ttl = crate::headers::find_header(&headers, "ttl")
+        .unwrap_or_default()
+        .to_owned();
       let location = format!("{}/m/{message_id}", shared.origin());
       respond(201, &[("location", location), ("ttl", ttl)], String::new())
     }

@@ -50,12 +50,7 @@ pub(crate) fn notification(
 ) -> String {
   let mut message = json!({ "messageType": "notification", "channelID": channel_id, "version": version });
   if let Some(encoding) = encoding {
-    let header = |name: &str| {
-      headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.clone())
-    };
+    let header = |name: &str| crate::headers::find_header(headers, name).map(str::to_owned);
     let mut push_headers = serde_json::Map::new();
     push_headers.insert("encoding".into(), encoding.as_str().into());
     if let Some(encryption) = header("encryption") {

@@ -16,8 +16,8 @@ export default function Page() {
         Status: <strong id="status" data-state="loading">loading…</strong>
       </p>
       <p>
-        <button id="subscribe" disabled>Subscribe</button> <button id="unsubscribe" disabled>Unsubscribe</button>{' '}
-        <button id="send" disabled>Send test notification</button>
+        <button type="button" id="subscribe" disabled>Subscribe</button> <button type="button" id="unsubscribe" disabled>Unsubscribe</button>{' '}
+        <button type="button" id="send" disabled>Send test notification</button>
       </p>
       <p id="report"></p>
       <h2>Received by the service worker</h2>
