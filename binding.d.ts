@@ -345,22 +345,14 @@ export interface SendResult {
   message?: string
 }
 
-/** A received declarative push message: normalized when valid, else why not. */
-export interface ServiceDeclarative {
-  /** The checked message (JSON text, members in spec order). */
-  message?: string
-  /** Why it is not a valid declarative push message. */
-  error?: string
-}
-
 /** A message the service accepted and decrypted. */
 export interface ServiceMessage {
   /** The endpoint it was sent to. */
   endpoint: string
   /** The decrypted payload (absent for a browser-held subscription: the browser decrypts). */
   payload?: Buffer
-  /** The message id (`version` in Firefox's protocol). */
-  version: string
+  /** The decrypted payload as UTF-8 text (lossy), when there is one. */
+  text?: string
   /** The browser's ack code (100 delivered, 101 decryption failed, 102 other). */
   ack?: number
   /** Request headers (lower-case names). */
@@ -377,8 +369,11 @@ export interface ServiceMessage {
   vapid?: ServiceVapid
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
-  /** Set when the payload is meant as a declarative push message (a JSON object with `web_push`). */
-  declarative?: ServiceDeclarative
+  /**
+   * Set when the payload is meant as a declarative push message (a JSON object with
+   * `web_push`): the message checked and normalized, or a string saying why it is not valid.
+   */
+  declarative?: any
 }
 
 /** Request counters of the service. */
@@ -432,12 +427,12 @@ export interface SubscriptionKeyMaterial {
  */
 export declare function validateVapidDetails(details: VapidInput): void
 
-/** The VAPID headers (`index.js` renames them to `Authorization` / `Crypto-Key`). */
+/** The VAPID headers, named as web-push's `getVapidHeaders` returns them. */
 export interface VapidHeaderValues {
   /** The `Authorization` header value. */
-  authorization: string
-  /** The `Crypto-Key` header value (aesgcm only). */
-  cryptoKey?: string
+  Authorization: string
+  /** The `Crypto-Key` header value (aesgcm only; absent otherwise). */
+  'Crypto-Key'?: string
 }
 
 /** VAPID details as JS gives them (`setVapidDetails`, `vapidDetails`, `vapid`). */

@@ -18,8 +18,9 @@ const MAX_PAYLOAD_BYTES = binding.MAX_PAYLOAD_BYTES
 
 const state = { vapidDetails: null, gcmAPIKey: '' }
 
-function setVapidDetails(subject, publicKey, privateKey) {
-  if (arguments.length === 1 && subject === null) {
+function setVapidDetails(...args) {
+  const [subject, publicKey, privateKey] = args
+  if (args.length === 1 && subject === null) {
     state.vapidDetails = null
     return
   }
@@ -30,23 +31,14 @@ function setVapidDetails(subject, publicKey, privateKey) {
 }
 
 function setGCMAPIKey(apiKey) {
-  if (apiKey === null) {
-    state.gcmAPIKey = null
-    return
-  }
-  if (typeof apiKey !== 'string' || apiKey.length === 0) {
+  if (apiKey !== null && (typeof apiKey !== 'string' || apiKey.length === 0)) {
     throw typeError(`The GCM API Key should be a non-empty string or null, got ${describe(apiKey)}`)
   }
   state.gcmAPIKey = apiKey
 }
 
-function generateVAPIDKeys() {
-  return callSync(binding.generateVAPIDKeys)
-}
-
-function generateVAPIDKeysAsync() {
-  return callAsync(binding.generateVAPIDKeysAsync)
-}
+const generateVAPIDKeys = () => callSync(binding.generateVAPIDKeys)
+const generateVAPIDKeysAsync = () => callAsync(binding.generateVAPIDKeysAsync)
 
 function encryptArgs(userPublicKey, userAuth, payload, contentEncoding) {
   return [
@@ -80,20 +72,12 @@ function vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, ex
   ]
 }
 
-function toHeaderObject({ authorization, cryptoKey }) {
-  return cryptoKey === undefined || cryptoKey === null
-    ? { Authorization: authorization }
-    : { Authorization: authorization, 'Crypto-Key': cryptoKey }
-}
-
 function getVapidHeaders(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
-  const args = vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)
-  return toHeaderObject(callSync(binding.getVapidHeaders, ...args))
+  return callSync(binding.getVapidHeaders, ...vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration))
 }
 
 function getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
-  const args = () => vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)
-  return callAsync(() => binding.getVapidHeadersAsync(...args())).then(toHeaderObject)
+  return callAsync(() => binding.getVapidHeadersAsync(...vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)))
 }
 
 const NUMERIC_HEADERS = new Set(['TTL', 'Content-Length'])
@@ -128,21 +112,8 @@ function sendNotification(subscription, payload, options) {
 }
 
 module.exports = {
-  WebPushError,
-  supportedContentEncodings,
-  supportedUrgency,
-  MAX_PAYLOAD_BYTES,
-  setVapidDetails,
-  setGCMAPIKey,
-  generateVAPIDKeys,
-  generateVAPIDKeysAsync,
-  getVapidHeaders,
-  getVapidHeadersAsync,
-  encrypt,
-  encryptAsync,
-  generateRequestDetails,
-  sendNotification,
-  WebPush,
+  WebPushError, supportedContentEncodings, supportedUrgency, MAX_PAYLOAD_BYTES, setVapidDetails, setGCMAPIKey, generateVAPIDKeys,
+  generateVAPIDKeysAsync, getVapidHeaders, getVapidHeadersAsync, encrypt, encryptAsync, generateRequestDetails, sendNotification, WebPush,
   declarativePayload,
 }
 module.exports.default = module.exports

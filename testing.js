@@ -57,20 +57,7 @@ class PushService {
   /** Accepted, decrypted messages (all, or those for one subscription/endpoint). */
   messages(subscriptionOrEndpoint) {
     const endpoint = endpointOf(subscriptionOrEndpoint, true)
-    return this.#handle.messages(endpoint).map((m) => ({
-      endpoint: m.endpoint,
-      payload: m.payload ?? undefined,
-      text: m.payload ? m.payload.toString('utf8') : undefined,
-      ack: m.ack ?? undefined,
-      headers: m.headers,
-      ttl: m.ttl,
-      urgency: m.urgency ?? undefined,
-      topic: m.topic ?? undefined,
-      encoding: m.encoding ?? undefined,
-      vapid: m.vapid ?? undefined,
-      httpVersion: m.httpVersion,
-      declarative: m.declarative ? (m.declarative.error ?? JSON.parse(m.declarative.message)) : undefined,
-    }))
+    return this.#handle.messages(endpoint)
   }
 
   /** Makes later sends to this subscription answer 410 Gone. */

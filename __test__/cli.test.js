@@ -4,6 +4,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
 const path = require('node:path')
 const { execFile, spawn } = require('node:child_process')
 const webpush = require('..')
@@ -97,4 +98,27 @@ test('push-service runs until SIGINT and prints each received message', async ()
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL')
   }
+})
+
+/** `{ command: [flags] }` from lines naming `web-push-rs <command>` (flags may continue on later lines). */
+function commandsOf(text) {
+  const commands = {}
+  let current
+  for (const line of text.split('\n')) {
+    const named = line.match(/web-push-rs ([a-z-]+)/)
+    if (named) current = commands[named[1]] = []
+    if (current) for (const [, flag] of line.matchAll(/--([a-z-]+)/g)) if (!current.includes(flag)) current.push(flag)
+  }
+  for (const flags of Object.values(commands)) flags.sort()
+  return commands
+}
+
+test('the usage text and the README CLI section name the same commands and flags', async () => {
+  const { code, stdout } = await run(['--help'])
+  assert.equal(code, 0)
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
+  const section = readme.split('\n### CLI\n')[1].split('```text\n')[1].split('```')[0]
+  const usage = commandsOf(stdout)
+  assert.deepEqual(Object.keys(usage).sort(), ['demo', 'generate-vapid-keys', 'push-service', 'send-notification'])
+  assert.deepEqual(commandsOf(section), usage)
 })

@@ -28,6 +28,7 @@ const notification = { title: 'From Next.js', body: 'through a route handler', t
 let tmp
 let app
 let service
+let standalone // { server }: started by the standalone test, used by the Firefox test
 const started = Date.now()
 test.before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wprs-next-'))
@@ -36,6 +37,7 @@ test.before(async () => {
   console.log(`# next.js example installed (npm ci + tarball) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }, { timeout: 600_000 })
 test.after(async () => {
+  await standalone?.server.stop() // when the Firefox test was skipped or failed early
   await service?.close()
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
   console.log(`# next.js tests took ${((Date.now() - started) / 1000).toFixed(1)} s in all`)
@@ -154,7 +156,6 @@ test('next build, then next start: subscribe, fan out, the push service decrypts
   assert.doesNotMatch(server.output(), /error/i, server.output())
 })
 
-let standalone // { dir, server } for the Firefox test
 test('output: standalone: node .next/standalone/server.js with the .node file traced in', { timeout: 600_000 }, async () => {
   const t0 = Date.now()
   await nextBuild(app, { NEXT_OUTPUT: 'standalone' })

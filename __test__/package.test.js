@@ -20,7 +20,7 @@ test.before(() => {
   const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', project], ROOT))
   tarball = path.join(project, packed[0].filename)
   const files = packed[0].files.map((f) => f.path)
-  for (const expected of ['index.js', 'index.d.ts', 'testing.js', 'testing.d.ts', 'binding.js', 'lib/native.js', 'bin/web-push-rs.js', 'README.md']) {
+  for (const expected of ['index.js', 'index.d.ts', 'testing.js', 'testing.d.ts', 'binding.js', 'lib/native.js', 'bin/web-push-rs.js', 'examples/demo.js', 'README.md']) {
     assert.ok(files.includes(expected), `${expected} is packed`)
   }
   assert.ok(files.some((f) => f.endsWith('.node')), 'the native addon is packed')
@@ -31,6 +31,12 @@ test.before(() => {
 test.after(() => fs.rmSync(project, { recursive: true, force: true }))
 
 consumerTests({ getProject: () => project, npxArgs: ['--offline'] })
+
+test('npx web-push-rs demo runs from the installed package', () => {
+  const out = run(NPM, ['exec', '--offline', '--', 'web-push-rs', 'demo'], project)
+  assert.match(out, /sendNotification \(aes128gcm\) → 201/)
+  assert.match(out, /sent \d+ · gone 10 /)
+})
 
 test('per-platform packages match napi.targets and the version', () => {
   const pkg = require('../package.json')

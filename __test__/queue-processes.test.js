@@ -12,6 +12,8 @@ const { startPushService } = require('../testing')
 const { Campaigns } = require('../queue')
 const { RedisServer, startWorkerProcess, until, collectOutcomes } = require('./queue/harness.js')
 
+// A failure must fail, not hang on a campaign that never finishes.
+const LIMIT = { timeout: 240000 }
 const vapid = { subject: 'mailto:queue@example.com', ...generateVAPIDKeys() }
 // Short locks so a killed worker's chunk is taken over within seconds (default 30 s).
 const WORKER = { concurrency: 25, chunksAtOnce: 2, lockDurationMs: 3000, stalledIntervalMs: 1000, timeoutMs: 1500, retry: { attempts: 6, maxDelayMs: 500 } }
@@ -61,7 +63,7 @@ async function checkTotals(campaigns, id, total) {
   return { report, outcomes }
 }
 
-test('20,000 targets over 3 worker processes with injected faults: totals add up, one outcome each, accepted == sent', async (t) => {
+test('20,000 targets over 3 worker processes with injected faults: totals add up, one outcome each, accepted == sent', LIMIT, async (t) => {
   const campaigns = scoped('qp-faults')
   const expired = subs.slice(190, 195)
   for (const s of expired) service.expire(s)
@@ -98,7 +100,7 @@ test('20,000 targets over 3 worker processes with injected faults: totals add up
   t.diagnostic(`20,000 over 3 processes in ${Date.now() - started} ms; failed ${report.failed}`)
 })
 
-test('a worker killed with SIGKILL mid-campaign: the others finish; duplicates <= its in-flight', async (t) => {
+test('a worker killed with SIGKILL mid-campaign: the others finish; duplicates <= its in-flight', LIMIT, async (t) => {
   const campaigns = scoped('qp-kill')
   const n = 6000
   const before = service.stats().accepted
@@ -116,7 +118,7 @@ test('a worker killed with SIGKILL mid-campaign: the others finish; duplicates <
   t.diagnostic(`duplicates after SIGKILL: ${duplicates} (bound ${victim.maxInFlight})`)
 })
 
-test('Redis killed and restarted mid-campaign: the campaign finishes, nothing lost or doubled', async () => {
+test('Redis killed and restarted mid-campaign: the campaign finishes, nothing lost or doubled', LIMIT, async () => {
   const campaigns = scoped('qp-restart')
   const n = 4000
   const before = service.stats().accepted

@@ -15,6 +15,8 @@ const { Campaigns } = require('../queue')
 const { RedisServer, until, collectOutcomes } = require('./queue/harness.js')
 const { expectError } = require('./helpers.js')
 
+// A failure must fail, not hang on a campaign that never finishes.
+const LIMIT = { timeout: 120000 }
 const vapid = { subject: 'mailto:queue@example.com', ...generateVAPIDKeys() }
 let redis
 let service
@@ -41,7 +43,7 @@ test.after(async () => {
 const targets = (n) => Array.from({ length: n }, (_, i) => subs[i % subs.length])
 const accepted = () => service.stats().accepted
 
-test('a campaign: payload once, every target one outcome, report and outcomes agree', async () => {
+test('a campaign: payload once, every target one outcome, report and outcomes agree', LIMIT, async () => {
   const campaigns = scoped('basic')
   const before = accepted()
   const gone = await service.subscribe()
@@ -71,7 +73,7 @@ test('a campaign: payload once, every target one outcome, report and outcomes ag
   assert.ok(message.ttl <= 600 && message.ttl > 500, 'TTL counted from start')
 })
 
-test('start twice with the same id, and again after a producer crash: no duplicate targets', async () => {
+test('start twice with the same id, and again after a producer crash: no duplicate targets', LIMIT, async () => {
   const campaigns = scoped('twice')
   const before = accepted()
   const list = targets(1300)
@@ -99,7 +101,7 @@ test('start twice with the same id, and again after a producer crash: no duplica
   await expectError(assert, () => campaigns.start({ id: 'twice', payload: 'different', targets: list, chunkSize: 200 }), WebPushError, 'ERR_CAMPAIGN_MISMATCH', /twice/)
 })
 
-test('cancel mid-way: pending targets cancelled, nothing sent after it returns', async () => {
+test('cancel mid-way: pending targets cancelled, nothing sent after it returns', LIMIT, async () => {
   const campaigns = scoped('cancel')
   const before = accepted()
   const slow = await Promise.all(Array.from({ length: 10 }, () => service.subscribe()))
@@ -122,7 +124,7 @@ test('cancel mid-way: pending targets cancelled, nothing sent after it returns',
   assert.deepEqual(await campaigns.wait('cancel-me'), await campaigns.report('cancel-me'))
 })
 
-test('TTL runs out while targets wait: expired, never sent', async () => {
+test('TTL runs out while targets wait: expired, never sent', LIMIT, async () => {
   const campaigns = scoped('ttl')
   const before = accepted()
   await campaigns.start({ id: 'short-ttl', payload: 'soon or never', options: { ttl: 1 }, targets: targets(300) })
@@ -136,7 +138,7 @@ test('TTL runs out while targets wait: expired, never sent', async () => {
   assert.deepEqual([first.kind, first.code, first.attempts], ['expired', 'ERR_TTL_EXPIRED', 0])
 })
 
-test('onGone: once per gone target across two workers', async () => {
+test('onGone: once per gone target across two workers', LIMIT, async () => {
   const campaigns = scoped('gone')
   const gone = await Promise.all(Array.from({ length: 6 }, () => service.subscribe()))
   for (const s of gone) service.expire(s)
@@ -154,7 +156,7 @@ test('onGone: once per gone target across two workers', async () => {
   assert.equal(report.sent, 680)
 })
 
-test('Retry-After from one origin pauses that origin for every worker; other origins go on', async () => {
+test('Retry-After from one origin pauses that origin for every worker; other origins go on', LIMIT, async () => {
   const campaigns = scoped('throttle')
   const other = await startPushService()
   try {
@@ -193,7 +195,7 @@ test('Retry-After from one origin pauses that origin for every worker; other ori
   }
 })
 
-test('Redis holds the payload once and never the VAPID private key', async () => {
+test('Redis holds the payload once and never the VAPID private key', LIMIT, async () => {
   const campaigns = scoped('stored')
   const payload = 'p'.repeat(900)
   await campaigns.start({ id: 'what-is-stored', payload, targets: targets(1000) })
@@ -229,7 +231,7 @@ test('Redis holds the payload once and never the VAPID private key', async () =>
   }
 })
 
-test('bad input: clear WebPushErrors', async () => {
+test('bad input: clear WebPushErrors', LIMIT, async () => {
   const campaigns = scoped('bad')
   await expectError(assert, () => new Campaigns(), WebPushError, 'ERR_INVALID_CONNECTION', /connection/)
   await expectError(assert, () => new Campaigns({}), WebPushError, 'ERR_INVALID_CONNECTION', /connection/)
@@ -258,7 +260,7 @@ test('bad input: clear WebPushErrors', async () => {
   assert.equal((await campaigns.wait('empty')).state, 'done')
 })
 
-test('a redis:// URL works as the connection; bad targets inside the stream are rejected, not thrown', async () => {
+test('a redis:// URL works as the connection; bad targets inside the stream are rejected, not thrown', LIMIT, async () => {
   const other = new Campaigns({ connection: redis.url, prefix: 'qt-url' })
   try {
     await other.start({ id: 'mixed', payload: 'x', targets: [subs[0], 42, { endpoint: 'ftp://x' }, { subscription: subs[1], options: { bogus: 1 } }, { subscription: subs[2], payload: 'own' }] })
@@ -274,11 +276,42 @@ test('a redis:// URL works as the connection; bad targets inside the stream are 
   }
 })
 
-test('require without bullmq: an error that says what to install', () => {
+test('require without bullmq: an error that says what to install', LIMIT, () => {
   const hide = "const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (name, ...rest) { if (name === 'bullmq') { const e = new Error(\"Cannot find module 'bullmq'\"); e.code = 'MODULE_NOT_FOUND'; throw e } return r.call(this, name, ...rest) };"
   const probe = "try { require('./queue.js') } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })) }"
   const out = JSON.parse(execFileSync(process.execPath, ['-e', hide + probe], { cwd: path.join(__dirname, '..') }).toString())
   assert.equal(out.name, 'WebPushError')
   assert.equal(out.code, 'ERR_MISSING_DEPENDENCY')
   assert.match(out.message, /npm install bullmq ioredis/)
+})
+
+test('Express example: with REDIS_URL, "send to all" is a campaign (gone subscriptions deleted)', LIMIT, async () => {
+  const os = require('node:os')
+  const { start } = require('../examples/express/app.js')
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-push-rs-express-queue-'))
+  const app = await start({ port: 0, dataDir, redisUrl: redis.url, endpointPolicy: 'https' })
+  try {
+    const publicKey = (await (await fetch(`${app.url}/vapidPublicKey`)).json()).publicKey
+    const browsers = await Promise.all(Array.from({ length: 5 }, () => service.subscribe({ applicationServerKey: publicKey })))
+    for (const s of browsers) {
+      const res = await fetch(`${app.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(s) })
+      assert.equal(res.status, 201)
+    }
+    service.expire(browsers[4])
+    const res = await fetch(`${app.url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Campaign', body: 'from Express' }) })
+    assert.equal(res.status, 202)
+    const { campaign, total } = await res.json()
+    assert.equal(total, 5)
+    const report = await until(async () => {
+      const r = await (await fetch(`${app.url}/campaigns/${campaign}`)).json()
+      return r.state === 'done' && r
+    })
+    assert.deepEqual([report.sent, report.gone], [4, 1])
+    assert.equal(JSON.parse(service.messages(browsers[0]).at(-1).text).title, 'Campaign')
+    await until(async () => (await app.store.count()) === 4)
+    assert.equal((await fetch(`${app.url}/campaigns/nope`)).status, 404)
+  } finally {
+    await app.close()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
 })

@@ -14,7 +14,7 @@ const USAGE = `Usage:
         [--topic=<topic>] [--timeout=<ms>] [--proxy=<url>] [--gcm-api-key=<key>]
         [--vapid-subject=<mailto:|https:> --vapid-pubkey=<key> --vapid-pvtkey=<key>]
   web-push-rs push-service [--port=<port>] [--tls]
-  web-push-rs demo`
+  web-push-rs demo [--browser]`
 
 class UsageError extends Error {}
 
@@ -70,7 +70,6 @@ const COMMANDS = {
   'push-service': {
     options: { port: { type: 'string' }, tls: { type: 'boolean' } },
     async run(args) {
-      const webpush = require('..')
       const { startPushService } = require('../testing')
       const port = args.port === undefined ? 0 : Number(args.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer 0..65535')
@@ -94,10 +93,11 @@ const COMMANDS = {
       })
       clearInterval(timer)
       await service.close()
-      void webpush
     },
   },
   demo: {
+    // examples/demo.js ships in the package (package.json "files"); it reads --browser from
+    // process.argv (step 8: a real headless Firefox, when Firefox ESR and puppeteer-core exist).
     options: { browser: { type: 'boolean' } },
     async run() {
       await require(path.join(__dirname, '..', 'examples', 'demo.js')).main()

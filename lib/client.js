@@ -58,14 +58,8 @@ function endpointOf(item) {
   return typeof subscription?.endpoint === 'string' ? subscription.endpoint : ''
 }
 
-/** An outcome as the report and `onOutcome` show it. */
-function outcome(o) {
-  const out = { endpoint: o.endpoint, index: o.index, attempts: o.attempts }
-  for (const key of ['statusCode', 'retryAfterMs', 'code', 'message', 'body', 'reason', 'errno']) {
-    if (o[key] !== undefined && o[key] !== null && o[key] !== '') out[key] = o[key]
-  }
-  return out
-}
+/** An outcome as the report shows it (the binding leaves out absent fields). */
+const outcome = ({ kind, headers, ...fields }) => fields
 
 function iteratorOf(targets) {
   if (targets !== null && typeof targets === 'object' && (typeof targets[Symbol.asyncIterator] === 'function' || typeof targets[Symbol.iterator] === 'function')) return targets
@@ -80,7 +74,7 @@ function checkPolicy(policy, endpoint) {
   try {
     allowed = policy(new URL(endpoint)) === true
   } catch (err) {
-    throw invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(hostname)}: the endpoint policy threw: ${err && err.message}`)
+    throw invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(hostname)}: the endpoint policy threw: ${err?.message}`)
   }
   if (!allowed) throw invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(hostname)} is not allowed by the endpoint policy`)
 }
@@ -146,7 +140,7 @@ class WebPush {
     let localStreamed = 0
     const deliver = () => {
       if (!onOutcome) return
-      const list = batch.takeOutcomes().map((o) => ({ kind: o.kind, ...outcome(o) }))
+      const list = batch.takeOutcomes().map(({ headers, ...o }) => o)
       while (localStreamed < local.length) list.push({ kind: 'rejected', ...local[localStreamed++] })
       if (list.length === 0) return
       delivering = delivering.then(() => onOutcome(list)).catch((err) => {

@@ -99,8 +99,8 @@ impl From<Outcome> for OutcomeOutput {
       retry_after_ms: o.retry_after_ms.map(|ms| ms as f64),
       code: o.error.as_ref().map(|e| e.code().to_owned()),
       message: o.error.as_ref().map(ToString::to_string),
-      body: o.body,
-      reason: o.reason,
+      body: o.body.filter(|body| !body.is_empty()),
+      reason: o.reason.filter(|reason| !reason.is_empty()),
       errno: o.errno,
       headers: (!o.headers.is_empty()).then(|| o.headers.into_iter().collect()),
     }

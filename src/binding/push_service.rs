@@ -41,8 +41,8 @@ pub struct ServiceMessage {
   pub endpoint: String,
   /// The decrypted payload (absent for a browser-held subscription: the browser decrypts).
   pub payload: Option<Buffer>,
-  /// The message id (`version` in Firefox's protocol).
-  pub version: String,
+  /// The decrypted payload as UTF-8 text (lossy), when there is one.
+  pub text: Option<String>,
   /// The browser's ack code (100 delivered, 101 decryption failed, 102 other).
   pub ack: Option<u32>,
   /// Request headers (lower-case names).
@@ -59,31 +59,16 @@ pub struct ServiceMessage {
   pub vapid: Option<ServiceVapid>,
   /// `HTTP/1.1` or `HTTP/2`.
   pub http_version: String,
-  /// Set when the payload is meant as a declarative push message (a JSON object with `web_push`).
-  pub declarative: Option<ServiceDeclarative>,
-}
-
-/// A received declarative push message: normalized when valid, else why not.
-#[napi(object)]
-pub struct ServiceDeclarative {
-  /// The checked message (JSON text, members in spec order).
-  pub message: Option<String>,
-  /// Why it is not a valid declarative push message.
-  pub error: Option<String>,
+  /// Set when the payload is meant as a declarative push message (a JSON object with
+  /// `web_push`): the message checked and normalized, or a string saying why it is not valid.
+  pub declarative: Option<serde_json::Value>,
 }
 
 /// Checks a payload with the same rules `declarativePayload` uses.
-fn declarative(payload: Option<&[u8]>) -> Option<ServiceDeclarative> {
-  let checked = crate::declarative::inspect(payload?)?;
-  Some(match checked {
-    Ok(message) => ServiceDeclarative {
-      message: Some(message),
-      error: None,
-    },
-    Err(e) => ServiceDeclarative {
-      message: None,
-      error: Some(e.to_string()),
-    },
+fn declarative(payload: Option<&[u8]>) -> Option<serde_json::Value> {
+  Some(match crate::declarative::inspect(payload?)? {
+    Ok(message) => serde_json::from_str(&message).unwrap_or_default(),
+    Err(e) => serde_json::Value::String(e.to_string()),
   })
 }
 
@@ -275,8 +260,11 @@ impl PushServiceHandle {
       .map(|m| ServiceMessage {
         declarative: declarative(m.payload.as_deref()),
         endpoint: m.endpoint,
+        text: m
+          .payload
+          .as_deref()
+          .map(|p| String::from_utf8_lossy(p).into_owned()),
         payload: m.payload.map(Buffer::from),
-        version: m.version,
         ack: m.ack.map(u32::from),
         headers: m.headers.into_iter().collect(),
         ttl: m.ttl as f64,

@@ -9,12 +9,14 @@ use crate::ece::ContentEncoding;
 use crate::error::Error;
 use crate::vapid::{self, VapidHeaders};
 
-/// The VAPID headers (`index.js` renames them to `Authorization` / `Crypto-Key`).
+/// The VAPID headers, named as web-push's `getVapidHeaders` returns them.
 #[napi(object)]
 pub struct VapidHeaderValues {
   /// The `Authorization` header value.
+  #[napi(js_name = "Authorization")]
   pub authorization: String,
-  /// The `Crypto-Key` header value (aesgcm only).
+  /// The `Crypto-Key` header value (aesgcm only; absent otherwise).
+  #[napi(js_name = "Crypto-Key")]
   pub crypto_key: Option<String>,
 }
 
