@@ -17,13 +17,15 @@ export declare class NativeBatch {
    * event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
    */
   pushJson(rows: string, payloads: Array<PayloadInput>): Promise<void>
+  /** Records a target refused in JS (never sent) as a `rejected` outcome. */
+  refuse(index: number, endpoint: string, code: string, message: string): void
   /** Current counters. */
   progress(): ProgressOutput
   /** The outcomes recorded since the last call (every kind), when the batch streams them. */
   takeOutcomes(): Array<OutcomeOutput>
   /** Stops starting new sends. */
   abort(): void
-  /** Waits for every outcome and returns the report. */
+  /** Waits for every outcome and returns the report (refused targets among `rejected`, by index). */
   finish(): Promise<ReportOutput>
 }
 
@@ -57,8 +59,8 @@ export declare class PushServiceHandle {
   subscribe(applicationServerKey?: string | undefined | null): ServiceSubscription
   /** Accepted messages, oldest first (only those for `endpoint` if given). */
   messages(endpoint?: string | undefined | null): Array<ServiceMessage>
-  /** Makes later sends to `endpoint` answer 410 Gone; false if unknown. */
-  expire(endpoint: string): boolean
+  /** Makes later sends to `endpoint` answer 410 Gone; an endpoint of another service is an error. */
+  expire(endpoint: string): void
   /** Arms a fault for the next matching requests. */
   failNext(fault: FaultInput): void
   /** Request counters. */
@@ -207,8 +209,11 @@ export declare const MAX_PAYLOAD_BYTES: number
 
 /** What happened to one message. */
 export interface OutcomeOutput {
-  /** `sent` | `gone` | `rejected` | `failed`. */
-  kind: string
+  /**
+   * `sent` | `gone` | `rejected` | `failed`.
+   * Absent in a report's lists (the list says it).
+   */
+  kind?: string
   /** Subscription endpoint. */
   endpoint: string
   /** Position in the batch. */
@@ -386,13 +391,21 @@ export interface ServiceStatsOutput {
   byStatus: Record<string, number>
 }
 
-/** A subscription handed out by the service. */
+/** A subscription handed out by the service, shaped as a browser's `PushSubscription.toJSON()`. */
 export interface ServiceSubscription {
   /** The push endpoint. */
   endpoint: string
-  /** `keys.p256dh`. */
+  /** Always `null` (the service never expires subscriptions by time). */
+  expirationTime: null
+  /** The subscription's keys. */
+  keys: ServiceSubscriptionKeys
+}
+
+/** `keys` of a [`ServiceSubscription`]. */
+export interface ServiceSubscriptionKeys {
+  /** The subscription's public key. */
   p256dh: string
-  /** `keys.auth`. */
+  /** The 16-byte auth secret. */
   auth: string
 }
 

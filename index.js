@@ -4,7 +4,7 @@
 // positional argument types, the global VAPID/GCM state and constants; rules are Rust's.
 
 const binding = require('./lib/native.js')
-const { WebPushError, callSync, callAsync, typeError } = require('./lib/errors.js')
+const { WebPushError, answerError, callSync, callAsync, typeError } = require('./lib/errors.js')
 const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
 const { requestInput } = require('./lib/request-input.js')
 const { WebPush } = require('./lib/client.js')
@@ -96,13 +96,9 @@ function sendNotification(subscription, payload, options) {
     input = requestInput(subscription, payload, options, state).input
     return binding.sendRequest(input)
   }).then(
-    ({ statusCode, headers, body, reason, errno, message }) => {
-      if (statusCode < 200 || statusCode > 299) {
-        const err = new WebPushError('Received unexpected response code', statusCode, headers, body, input.endpoint, 'ERR_UNEXPECTED_STATUS')
-        Object.assign(err, { detail: message }, reason ? { reason } : {}, errno !== undefined && errno !== null ? { errno } : {})
-        throw err
-      }
-      return { statusCode, body, headers }
+    (answer) => {
+      if (answer.statusCode < 200 || answer.statusCode > 299) throw answerError(answer, input.endpoint)
+      return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers }
     },
     (err) => {
       if (err instanceof WebPushError && input) err.endpoint = input.endpoint

@@ -34,24 +34,17 @@ const SERVICE_OPTIONS = { port: 'number', tls: 'boolean', sink: 'boolean', http2
 class PushService {
   #handle
 
+  /** `origin`, `port`, `ca` (TLS only) and `webSocketUrl` are documented in testing.d.ts. */
   constructor(handle) {
     this.#handle = handle
-    /** `http://127.0.0.1:PORT` (or `https://…` with `tls`). */
-    this.origin = handle.origin
-    /** The bound port. */
-    this.port = handle.port
-    /** PEM of the CA to trust when `tls` is on (pass it as the `ca` option). */
-    this.ca = handle.ca ?? undefined
-    /** Firefox's push WebSocket endpoint (the `dom.push.serverURL` pref). */
-    this.webSocketUrl = handle.webSocketUrl
+    Object.assign(this, { origin: handle.origin, port: handle.port, ca: handle.ca ?? undefined, webSocketUrl: handle.webSocketUrl })
   }
 
   /** Creates a subscription as a browser would; `applicationServerKey` binds it to a VAPID key. */
   async subscribe(options = {}) {
     requireObject(options, 'options')
     const key = optionalString(options.applicationServerKey, 'options.applicationServerKey')
-    const { endpoint, p256dh, auth } = callSync(() => this.#handle.subscribe(key))
-    return { endpoint, expirationTime: null, keys: { p256dh, auth } }
+    return callSync(() => this.#handle.subscribe(key))
   }
 
   /** Accepted, decrypted messages (all, or those for one subscription/endpoint). */
@@ -62,10 +55,7 @@ class PushService {
 
   /** Makes later sends to this subscription answer 410 Gone. */
   expire(subscriptionOrEndpoint) {
-    const endpoint = endpointOf(subscriptionOrEndpoint, false)
-    if (!this.#handle.expire(endpoint)) {
-      throw invalid('ERR_INVALID_ENDPOINT', `subscription endpoint ${endpoint} does not belong to this push service`)
-    }
+    callSync(() => this.#handle.expire(endpointOf(subscriptionOrEndpoint, false)))
   }
 
   /**

@@ -315,3 +315,10 @@ test('Express example: with REDIS_URL, "send to all" is a campaign (gone subscri
     fs.rmSync(dataDir, { recursive: true, force: true })
   }
 })
+
+test('examples/queue/local.js: redis-server, two worker processes and a producer', LIMIT, () => {
+  const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'examples', 'queue', 'local.js'), '300'], { encoding: 'utf8' })
+  const report = JSON.parse(out.split('\n').find((line) => line.startsWith('{')))
+  assert.deepEqual([report.total, report.sent, report.gone, report.state], [300, 297, 3, 'done'])
+  assert.match(out, /push service accepted 297 messages; onGone reported 3 gone targets/)
+})

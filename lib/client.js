@@ -5,7 +5,7 @@
 // Rust; this file checks JS types, streams targets in chunks of batch rows, and reports.
 
 const binding = require('./native.js')
-const { WebPushError, callAsync, callSync, invalid, typeError } = require('./errors.js')
+const { answerError, callAsync, callSync, invalid, typeError } = require('./errors.js')
 const { checkOptions, describe, headerPairs, notValid, optionalPayload, requirePayload, requireString, subscriptionParts } = require('./args.js')
 const { warnAboutSubject } = require('./warnings.js')
 
@@ -58,9 +58,6 @@ function endpointOf(item) {
   return typeof subscription?.endpoint === 'string' ? subscription.endpoint : ''
 }
 
-/** An outcome as the report shows it (the binding leaves out absent fields). */
-const outcome = ({ kind, headers, ...fields }) => fields
-
 function iteratorOf(targets) {
   if (targets !== null && typeof targets === 'object' && (typeof targets[Symbol.asyncIterator] === 'function' || typeof targets[Symbol.iterator] === 'function')) return targets
   throw typeError(`targets must be an array or an (async) iterable, got ${describe(targets)}`)
@@ -111,11 +108,7 @@ class WebPush {
     checkPolicy(this.#policy, target[1])
     const o = await callAsync(() => this.#native.send(JSON.stringify([target]), payloads[0]))
     if (o.kind === 'sent') return { statusCode: o.statusCode, body: o.body ?? '', headers: o.headers ?? {} }
-    const message = o.statusCode ? 'Received unexpected response code' : o.message
-    const err = new WebPushError(message, o.statusCode ?? undefined, o.headers ?? undefined, o.body ?? undefined, target[1], o.code)
-    Object.assign(err, { attempts: o.attempts, outcome: o.kind }, o.statusCode ? { detail: o.message } : {})
-    for (const key of ['reason', 'errno', 'retryAfterMs']) if (o[key] !== undefined && o[key] !== null && o[key] !== '') err[key] = o[key]
-    throw err
+    throw Object.assign(answerError(o, target[1]), { outcome: o.kind })
   }
 
   /** Sends to many targets; every target gets exactly one outcome. See index.d.ts. */
@@ -128,8 +121,6 @@ class WebPush {
     const shared = optionalPayload(payload)
     const batch = await callAsync(() => this.#native.startBatch(shared, onOutcome !== undefined))
 
-    // Targets refused here (wrong types, endpoint policy) never reach the core.
-    const local = []
     const onAbort = () => batch.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     if (signal?.aborted) onAbort()
@@ -137,25 +128,19 @@ class WebPush {
     // onOutcome calls run one after another; sendMany resolves after the last one settled.
     let delivering = Promise.resolve()
     let outcomeError
-    let localStreamed = 0
     const deliver = () => {
-      if (!onOutcome) return
-      const list = batch.takeOutcomes().map(({ headers, ...o }) => o)
-      while (localStreamed < local.length) list.push({ kind: 'rejected', ...local[localStreamed++] })
+      const list = onOutcome ? batch.takeOutcomes() : []
       if (list.length === 0) return
       delivering = delivering.then(() => onOutcome(list)).catch((err) => {
         if (outcomeError === undefined) outcomeError = err
         batch.abort()
       })
     }
-
     let lastReported = -1
     const report = () => {
-      const p = batch.progress()
-      const done = p.done + local.length
-      if (done === lastReported) return
+      const { done, sent, gone, rejected, failed } = batch.progress()
+      if (done !== lastReported) onProgress({ done, total, sent, gone, rejected, failed })
       lastReported = done
-      onProgress({ done, total, sent: p.sent, gone: p.gone, rejected: p.rejected + local.length, failed: p.failed })
     }
     const tick = () => {
       deliver()
@@ -180,7 +165,8 @@ class WebPush {
           checkPolicy(this.#policy, target[1])
           rows.push(target)
         } catch (err) {
-          local.push({ endpoint: endpointOf(item), index: at, attempts: 0, code: err.code, message: err.message })
+          // Refused here (JS types, the endpoint policy): never sent, but it has its outcome.
+          batch.refuse(at, endpointOf(item), err.code, err.message)
           return
         }
         if (rows.length === CHUNK) await flush()
@@ -196,16 +182,7 @@ class WebPush {
       deliver()
       await delivering
       if (outcomeError !== undefined) throw outcomeError
-      const rejected = result.rejected.map(outcome).concat(local)
-      rejected.sort((a, b) => a.index - b.index)
-      return {
-        total: result.total + local.length,
-        sent: result.sent,
-        gone: result.gone.map(outcome),
-        rejected,
-        failed: result.failed.map(outcome),
-        durationMs: result.durationMs,
-      }
+      return result
     } finally {
       if (timer) clearInterval(timer)
       signal?.removeEventListener('abort', onAbort)

@@ -46,6 +46,17 @@ function invalid(code, message) {
   return new WebPushError(message, undefined, undefined, undefined, undefined, code)
 }
 
+/**
+ * The error for a push service's non-2xx answer, or a `WebPush#send` outcome that was not
+ * `sent`: web-push's message and fields, plus what the binding says it means (`detail`).
+ */
+function answerError(o, endpoint) {
+  const err = new WebPushError(o.statusCode ? 'Received unexpected response code' : o.message, o.statusCode, o.headers, o.body, endpoint, o.code ?? 'ERR_UNEXPECTED_STATUS')
+  if (o.statusCode) err.detail = o.message
+  for (const key of ['reason', 'errno', 'retryAfterMs', 'attempts']) if (o[key] !== undefined) err[key] = o[key]
+  return err
+}
+
 /** Calls `fn`, converting native errors. */
 function callSync(fn, ...args) {
   try {
@@ -64,4 +75,4 @@ function callAsync(fn, ...args) {
   }
 }
 
-module.exports = { WebPushError, fromNative, typeError, invalid, callSync, callAsync }
+module.exports = { WebPushError, fromNative, typeError, invalid, answerError, callSync, callAsync }

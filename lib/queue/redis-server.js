@@ -75,6 +75,10 @@ class RedisServer {
       '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--logfile', '']
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
+    // Never outlive this process (a test that throws or calls process.exit).
+    const reap = () => child.kill('SIGKILL')
+    process.once('exit', reap)
+    child.once('exit', () => process.removeListener('exit', reap))
     const keep = (d) => { this.log = (this.log + d).slice(-4000) }
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)

@@ -1,6 +1,6 @@
 //! The `WebPush` client class (`index.js` wraps it): single sends with retries, and batches.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi::bindgen_prelude::Either;
@@ -55,9 +55,11 @@ pub struct ClientOptionsInput {
 
 /// What happened to one message.
 #[napi(object)]
+#[derive(Clone)]
 pub struct OutcomeOutput {
   /// `sent` | `gone` | `rejected` | `failed`.
-  pub kind: String,
+  /// Absent in a report's lists (the list says it).
+  pub kind: Option<String>,
   /// Subscription endpoint.
   pub endpoint: String,
   /// Position in the batch.
@@ -91,7 +93,7 @@ impl From<Outcome> for OutcomeOutput {
       OutcomeKind::Failed => "failed",
     };
     Self {
-      kind: kind.to_owned(),
+      kind: Some(kind.to_owned()),
       endpoint: o.endpoint,
       index: o.index as f64,
       status_code: o.status_code.map(u32::from),
@@ -153,7 +155,15 @@ pub struct ReportOutput {
 
 impl From<Report> for ReportOutput {
   fn from(r: Report) -> Self {
-    let convert = |list: Vec<Outcome>| list.into_iter().map(OutcomeOutput::from).collect();
+    let convert = |list: Vec<Outcome>| {
+      list
+        .into_iter()
+        .map(|o| OutcomeOutput {
+          kind: None,
+          ..OutcomeOutput::from(o)
+        })
+        .collect()
+    };
     Self {
       total: r.total as f64,
       sent: r.sent as f64,
@@ -289,6 +299,7 @@ impl NativeClient {
     NativeBatch {
       inner: Arc::new(Batch::start(self.inner.clone(), stream_outcomes.unwrap_or(false))),
       shared_payload: optional_payload(payload).map(Arc::from),
+      refused: Mutex::default(),
     }
   }
 }
@@ -313,6 +324,16 @@ impl NativeClient {
 pub struct NativeBatch {
   inner: Arc<Batch>,
   shared_payload: Option<Arc<[u8]>>,
+  refused: Mutex<Refused>,
+}
+
+/// Targets `lib/client.js` refused before they had a row (JS types, the endpoint policy
+/// function): they never reach the core, but count in the progress and the report here, so
+/// every target gets exactly one outcome in one place.
+#[derive(Default)]
+struct Refused {
+  outcomes: Vec<OutcomeOutput>,
+  streamed: usize,
 }
 
 #[napi]
@@ -325,21 +346,48 @@ impl NativeBatch {
     Ok(self.push_rows(rows, payloads).await.into())
   }
 
+  /// Records a target refused in JS (never sent) as a `rejected` outcome.
+  #[napi]
+  pub fn refuse(&self, index: f64, endpoint: String, code: String, message: String) {
+    self.refused().outcomes.push(OutcomeOutput {
+      kind: Some("rejected".to_owned()),
+      endpoint,
+      index,
+      status_code: None,
+      attempts: 0,
+      retry_after_ms: None,
+      code: Some(code),
+      message: Some(message),
+      body: None,
+      reason: None,
+      errno: None,
+      headers: None,
+    });
+  }
+
   /// Current counters.
   #[napi]
   pub fn progress(&self) -> ProgressOutput {
-    self.inner.progress().into()
+    let refused = self.refused().outcomes.len() as f64;
+    let mut progress = ProgressOutput::from(self.inner.progress());
+    progress.done += refused;
+    progress.rejected += refused;
+    progress
   }
 
   /// The outcomes recorded since the last call (every kind), when the batch streams them.
   #[napi]
   pub fn take_outcomes(&self) -> Vec<OutcomeOutput> {
-    self
+    let mut list: Vec<OutcomeOutput> = self
       .inner
       .take_outcomes()
       .into_iter()
       .map(OutcomeOutput::from)
-      .collect()
+      .collect();
+    let mut refused = self.refused();
+    list.extend(refused.outcomes.iter().skip(refused.streamed).cloned());
+    refused.streamed = refused.outcomes.len();
+    list
   }
 
   /// Stops starting new sends.
@@ -348,14 +396,29 @@ impl NativeBatch {
     self.inner.abort();
   }
 
-  /// Waits for every outcome and returns the report.
+  /// Waits for every outcome and returns the report (refused targets among `rejected`, by index).
   #[napi]
   pub async fn finish(&self) -> ReportOutput {
-    self.inner.finish().await.into()
+    let mut report = ReportOutput::from(self.inner.finish().await);
+    let refused = self.refused().outcomes.clone();
+    report.total += refused.len() as f64;
+    report
+      .rejected
+      .extend(refused.into_iter().map(|o| OutcomeOutput { kind: None, ..o }));
+    report.rejected.sort_by(|a, b| a.index.total_cmp(&b.index));
+    report
   }
 }
 
 impl NativeBatch {
+  fn refused(&self) -> std::sync::MutexGuard<'_, Refused> {
+    // A panic while holding this lock cannot leave the list half-written: take it anyway.
+    self
+      .refused
+      .lock()
+      .unwrap_or_else(std::sync::PoisonError::into_inner)
+  }
+
   async fn push_rows(&self, rows: String, payloads: Vec<PayloadInput>) -> Result<()> {
     let rows = parse_rows(&rows)?;
     let payloads = chunk_payloads(payloads);

@@ -2,22 +2,31 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Either};
+use napi::bindgen_prelude::{Buffer, Either, Null};
 use napi_derive::napi;
 
 use super::{integer_in, js_number, ErrorCode, Fallible};
 use crate::push_services::Service;
 use crate::testing::{FaultAction, FaultScope, PushService, PushServiceConfig};
 
-/// A subscription handed out by the service.
+/// A subscription handed out by the service, shaped as a browser's `PushSubscription.toJSON()`.
 #[napi(object)]
 pub struct ServiceSubscription {
   /// The push endpoint.
   pub endpoint: String,
-  /// `keys.p256dh`.
+  /// Always `null` (the service never expires subscriptions by time).
+  pub expiration_time: Null,
+  /// The subscription's keys.
+  pub keys: ServiceSubscriptionKeys,
+}
+
+/// `keys` of a [`ServiceSubscription`].
+#[napi(object)]
+pub struct ServiceSubscriptionKeys {
+  /// The subscription's public key.
   #[napi(js_name = "p256dh")]
   pub p256dh: String,
-  /// `keys.auth`.
+  /// The 16-byte auth secret.
   pub auth: String,
 }
 
@@ -245,8 +254,11 @@ impl PushServiceHandle {
     let created = self.inner.subscribe(application_server_key.as_deref())?;
     Ok(ServiceSubscription {
       endpoint: created.endpoint,
-      p256dh: created.p256dh,
-      auth: created.auth,
+      expiration_time: Null,
+      keys: ServiceSubscriptionKeys {
+        p256dh: created.p256dh,
+        auth: created.auth,
+      },
     })
   }
 
@@ -282,10 +294,18 @@ impl PushServiceHandle {
       .collect()
   }
 
-  /// Makes later sends to `endpoint` answer 410 Gone; false if unknown.
+  /// Makes later sends to `endpoint` answer 410 Gone; an endpoint of another service is an error.
   #[napi]
-  pub fn expire(&self, endpoint: String) -> bool {
-    self.inner.expire(&endpoint)
+  pub fn expire(&self, endpoint: String) -> napi::Result<(), ErrorCode> {
+    if self.inner.expire(&endpoint) {
+      return Ok(());
+    }
+    Err(
+      crate::Error::InvalidEndpoint {
+        reason: format!("{endpoint} does not belong to this push service"),
+      }
+      .into(),
+    )
   }
 
   /// Arms a fault for the next matching requests.
