@@ -436,9 +436,9 @@ export interface DeclarativeNotification {
   vibrate?: number[]
   /** Milliseconds since the epoch, a non-negative integer (e.g. `Date.now()`). */
   timestamp?: number
-  /** Alert again when replacing a notification with the same tag. */
+  /** Alert again when replacing a notification with the same tag (needs a non-empty `tag`). */
   renotify?: boolean
-  /** No sound or vibration. */
+  /** No sound or vibration (not with `vibrate`). */
   silent?: boolean
   /** Stays until the user acts on it. */
   requireInteraction?: boolean

@@ -73,6 +73,8 @@ const INVALID = [
   ['vibrate negative', { title: 't', navigate, vibrate: [100, -1] }, undefined, /^notification\.vibrate must be an array of non-negative integers/],
   ['timestamp a Date', { title: 't', navigate, timestamp: new Date(0) }, undefined, /^notification\.timestamp must be a non-negative integer \(milliseconds/],
   ['timestamp fractional', { title: 't', navigate, timestamp: 1.5 }, undefined, /^notification\.timestamp must be a non-negative integer/],
+  ['renotify without a tag', { title: 't', navigate, renotify: true }, undefined, /^notification\.renotify needs a non-empty tag/],
+  ['vibrate with silent', { title: 't', navigate, silent: true, vibrate: [100] }, undefined, /^notification\.vibrate cannot be combined with silent: true/],
   ['silent a string', { title: 't', navigate, silent: 'yes' }, undefined, /^notification\.silent must be a boolean/],
   ['both spellings', { title: 't', navigate, requireInteraction: true, require_interaction: true }, undefined, /^notification\.require_interaction is given twice/],
   ['actions not an array', { title: 't', navigate, actions: {} }, undefined, /^notification\.actions must be an array/],

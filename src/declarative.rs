@@ -337,8 +337,36 @@ fn check_value(value: &Value, field: &str, kind: Kind, source: Source) -> Result
       Some(WEB_PUSH) => Ok(WEB_PUSH.to_string()),
       _ => fail("must be the integer 8030"),
     },
-    Kind::Notification => check_object(value, field, NOTIFICATION, source).map(|m| encode(&m)),
+    Kind::Notification => {
+      let members = check_object(value, field, NOTIFICATION, source)?;
+      check_combinations(value, field)?;
+      Ok(encode(&members))
+    }
   }
+}
+
+/// Rules between members of a notification (its members are already checked): the ones the
+/// Notifications standard enforces with a TypeError when the notification is created, so a
+/// browser would drop the message.
+fn check_combinations(notification: &Value, parent: &str) -> Result<()> {
+  let is_true = |name: &str| notification.get(name) == Some(&Value::Bool(true));
+  let tag_empty = notification
+    .get("tag")
+    .and_then(Value::as_str)
+    .is_none_or(str::is_empty);
+  if is_true("renotify") && tag_empty {
+    return Err(invalid(
+      &path(parent, "renotify"),
+      "needs a non-empty tag (the Notifications standard throws a TypeError for renotify without one)",
+    ));
+  }
+  if is_true("silent") && notification.get("vibrate").is_some() {
+    return Err(invalid(
+      &path(parent, "vibrate"),
+      "cannot be combined with silent: true (the Notifications standard throws a TypeError)",
+    ));
+  }
+  Ok(())
 }
 
 /// Builds the declarative push message for `notification` (a JSON object; camelCase or
@@ -548,7 +576,7 @@ mod tests {
   #[test]
   fn boolean_rules() {
     for key in ["renotify", "silent", "require_interaction", "requireInteraction"] {
-      assert!(build(with(key, json!(true))).is_ok());
+      assert!(build(with_value(with(key, json!(true)), "tag", json!("t"))).is_ok());
       let (field, msg) = err(build(with(key, json!("true"))));
       assert_eq!(field, format!("notification.{key}"), "named as written");
       assert!(msg.contains("must be a boolean"), "{msg}");
@@ -562,6 +590,29 @@ mod tests {
   fn with_value(mut n: Value, key: &str, value: Value) -> Value {
     n.as_object_mut().unwrap().insert(key.into(), value);
     n
+  }
+
+  #[test]
+  fn member_combinations_the_notifications_standard_refuses() {
+    let (field, msg) = err(build(with("renotify", json!(true))));
+    assert_eq!(field, "notification.renotify");
+    assert!(msg.contains("non-empty tag"), "{msg}");
+    let (field, _) = err(build(with_value(with("renotify", json!(true)), "tag", json!(""))));
+    assert_eq!(field, "notification.renotify");
+    assert!(build(with_value(with("renotify", json!(true)), "tag", json!("t"))).is_ok());
+    assert!(build(with("renotify", json!(false))).is_ok());
+    let (field, msg) = err(build(with_value(
+      with("silent", json!(true)),
+      "vibrate",
+      json!([100]),
+    )));
+    assert_eq!(field, "notification.vibrate");
+    assert!(msg.contains("silent: true"), "{msg}");
+    assert!(build(with_value(with("silent", json!(false)), "vibrate", json!([100]))).is_ok());
+    // The same rules on the wire.
+    let wire =
+      br#"{"web_push":8030,"notification":{"title":"t","navigate":"https://e.com/","renotify":true}}"#;
+    assert_eq!(err(inspect(wire).unwrap()).0, "notification.renotify");
   }
 
   #[test]

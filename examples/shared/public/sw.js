@@ -39,7 +39,7 @@ function parse(text) {
     // not JSON: the text is the body
   }
   if (typeof message !== 'object' || message === null) return { body: text }
-  return message.web_push === 8030 && typeof message.notification === 'object' ? declarative(message) : message
+  return message.web_push === 8030 && typeof message.notification === 'object' && message.notification !== null ? declarative(message) : message
 }
 
 /**
