@@ -129,18 +129,12 @@ export interface ClientOptionsInput {
  */
 export declare function declarativePayload(notificationJson: string, optionsJson: string): string
 
-/** Decrypts a push message body with a subscription's private key and auth secret. */
-export declare function decryptBody(body: Buffer, privateKey: string, auth: string, headers?: DecryptHeaders | undefined | null): Buffer
-
-/** The request headers decryption may need (`index.js` extracts them case-insensitively). */
-export interface DecryptHeaders {
-  /** `Content-Encoding` (`aes128gcm` when absent and no `Encryption` header). */
-  contentEncoding?: string
-  /** `Encryption` (aesgcm): `salt=…`. */
-  encryption?: string
-  /** `Crypto-Key` (aesgcm): `dh=…`. */
-  cryptoKey?: string
-}
+/**
+ * Decrypts a push message body with a subscription's private key and auth secret.
+ * `headers` are the request's (any case; numbers allowed): `Content-Encoding`, and for
+ * aesgcm `Encryption` and `Crypto-Key`.
+ */
+export declare function decryptBody(body: Buffer, privateKey: string, auth: string, headers?: Record<string, string | number | undefined | null> | undefined | null): Buffer
 
 /**
  * Encrypts `payload` for a subscription's `p256dh` and `auth` keys.
@@ -186,8 +180,27 @@ export interface FaultInput {
   kind?: string
 }
 
-/** Creates subscription keys as a browser would (P-256 pair + 16 random bytes). */
-export declare function generateSubscriptionKeyMaterial(): SubscriptionKeyMaterial
+/** A subscription's keys (`keys.p256dh`, `keys.auth`). */
+export interface GeneratedKeys {
+  /** The subscription's public key. */
+  p256dh: string
+  /** The subscription's 16-byte auth secret. */
+  auth: string
+}
+
+/** A generated subscription's `{ endpoint, keys }`. */
+export interface GeneratedSubscription {
+  /** The endpoint (given, or `https://push.invalid/<random id>`). */
+  endpoint: string
+  /** Its keys. */
+  keys: GeneratedKeys
+}
+
+/**
+ * Creates a subscription as a browser would (P-256 pair + 16 random bytes); `endpoint` must
+ * be an absolute URL and defaults to one under `push.invalid`.
+ */
+export declare function generateSubscriptionKeys(endpoint?: string | undefined | null): SubscriptionKeyMaterial
 
 /** Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding. */
 export declare function generateVAPIDKeys(): VapidKeys
@@ -424,12 +437,10 @@ export interface ServiceVapid {
 /** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
 export declare function startPushService(options?: PushServiceOptions | undefined | null): Promise<PushServiceHandle>
 
-/** The keys a browser creates for a push subscription. */
+/** What a browser creates for a push subscription, with the private key it keeps. */
 export interface SubscriptionKeyMaterial {
-  /** The subscription's public key (`keys.p256dh`). */
-  p256dh: string
-  /** The subscription's 16-byte auth secret (`keys.auth`). */
-  auth: string
+  /** The subscription to hand to the sender. */
+  subscription: GeneratedSubscription
   /** The subscription's private key: what `decrypt` needs. */
   privateKey: string
 }

@@ -52,6 +52,8 @@ export interface CampaignOutcome {
   statusCode?: number
   code?: string
   message?: string
+  /** The push service's own reason, when its answer carried one (as in `sendMany` outcomes). */
+  reason?: string
 }
 
 /** The state of a campaign. */
@@ -100,7 +102,7 @@ export declare class CampaignWorker {
   readonly maxInFlight: number
   /** Resolves once connected and taking chunks. */
   ready(): Promise<void>
-  /** Finishes the chunks it holds (in-flight sends and their outcomes), then stops. */
+  /** Lets in-flight rounds finish (sends and their outcomes), hands the rest of its chunks back to the queue, then stops. */
   close(): Promise<void>
 }
 

@@ -2,10 +2,9 @@
 
 // web-push-rs/testing: what a browser does with a push message, for your own test suites.
 
-const crypto = require('node:crypto')
 const binding = require('./lib/native.js')
-const { callSync, callAsync, invalid, typeError } = require('./lib/errors.js')
-const { checkOptions, notValid, requireBytes, requireObject, requireString, optionalString, header, describe } = require('./lib/args.js')
+const { callSync, callAsync, typeError } = require('./lib/errors.js')
+const { checkOptions, notValid, requireBytes, requireObject, requireString, optionalString, describe } = require('./lib/args.js')
 
 function decrypt(body, keys, headers) {
   const bytes = requireBytes(body, 'body')
@@ -13,18 +12,11 @@ function decrypt(body, keys, headers) {
   const privateKey = requireString(keys.privateKey, 'keys.privateKey')
   const auth = requireString(keys.auth, 'keys.auth')
   if (headers !== undefined && headers !== null) requireObject(headers, 'headers')
-  return callSync(binding.decryptBody, bytes, privateKey, auth, {
-    contentEncoding: header(headers, 'content-encoding'),
-    encryption: header(headers, 'encryption'),
-    cryptoKey: header(headers, 'crypto-key'),
-  })
+  return callSync(binding.decryptBody, bytes, privateKey, auth, headers ?? undefined)
 }
 
 function generateSubscriptionKeys(endpoint) {
-  const url = optionalString(endpoint, 'endpoint') ?? `https://push.invalid/${crypto.randomUUID()}`
-  if (!URL.canParse(url)) throw invalid('ERR_INVALID_ENDPOINT', 'endpoint must be an absolute URL')
-  const { p256dh, auth, privateKey } = callSync(binding.generateSubscriptionKeyMaterial)
-  return { subscription: { endpoint: url, keys: { p256dh, auth } }, privateKey }
+  return callSync(binding.generateSubscriptionKeys, optionalString(endpoint, 'endpoint'))
 }
 
 const FAULT_OPTIONS = { kind: 'string', status: 'number', retryAfter: ['string', 'number'], times: 'number', stall: 'boolean', reset: 'boolean', delayMs: 'number' }

@@ -195,6 +195,24 @@ test('Retry-After from one origin pauses that origin for every worker; other ori
   }
 })
 
+test('a worker closing while its chunks wait for a long Retry-After returns at once; another finishes', LIMIT, async () => {
+  const campaigns = scoped('close')
+  const subs429 = await Promise.all(Array.from({ length: 4 }, () => service.subscribe()))
+  for (const s of subs429) service.failNext(s, { status: 429, retryAfter: 6 })
+  const before = accepted()
+  await campaigns.start({ id: 'long-pause', payload: 'x', targets: Array.from({ length: 200 }, (_, i) => subs429[i % 4]), chunkSize: 50 })
+  const first = campaigns.worker({ vapid, concurrency: 10 })
+  const pauseKey = `qt-close:pause:${service.origin}`
+  await until(() => campaigns.redis.get(pauseKey), 10)
+  await first.close()
+  assert.ok((await campaigns.redis.pttl(pauseKey)) > 0, 'closed while the pause still runs: it did not wait it out')
+  const second = campaigns.worker({ vapid, concurrency: 10 })
+  const report = await campaigns.wait('long-pause')
+  await second.close()
+  assert.deepEqual([report.sent, report.done], [200, 200])
+  assert.equal(accepted() - before, 200)
+})
+
 test('Redis holds the payload once and never the VAPID private key', LIMIT, async () => {
   const campaigns = scoped('stored')
   const payload = 'p'.repeat(900)
@@ -274,6 +292,14 @@ test('a redis:// URL works as the connection; bad targets inside the stream are 
   } finally {
     await other.close()
   }
+})
+
+test('outcome records keep what a report needs (and the push service\'s reason)', LIMIT, () => {
+  const { encodeOutcome, decodeOutcome } = require('../lib/queue/store.js')
+  const rejected = { endpoint: 'https://web.push.apple.com/x', attempts: 1, statusCode: 403, code: 'ERR_UNEXPECTED_STATUS', message: 'push service answered 403', reason: 'BadJwtToken', body: 'not kept' }
+  assert.deepEqual(decodeOutcome('7', encodeOutcome('rejected', rejected)), { index: 7, kind: 'rejected', endpoint: rejected.endpoint, attempts: 1, statusCode: 403, code: 'ERR_UNEXPECTED_STATUS', message: 'push service answered 403', reason: 'BadJwtToken' })
+  assert.deepEqual(decodeOutcome('0', encodeOutcome('sent', { endpoint: 'https://e/1', attempts: 2, statusCode: 201, message: 'dropped' })), { index: 0, kind: 'sent', endpoint: 'https://e/1', attempts: 2, statusCode: 201 })
+  assert.deepEqual(decodeOutcome('3', encodeOutcome('gone', { endpoint: 'https://e/3', attempts: 1, statusCode: 410, reason: 'Unregistered' })), { index: 3, kind: 'gone', endpoint: 'https://e/3', attempts: 1, statusCode: 410, reason: 'Unregistered' })
 })
 
 test('require without bullmq: an error that says what to install', LIMIT, () => {

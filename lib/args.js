@@ -109,10 +109,4 @@ function subscriptionParts(subscription) {
   return { endpoint: typeof endpoint === 'string' ? endpoint : '', p256dh: keys?.p256dh || undefined, auth: keys?.auth || undefined }
 }
 
-/** Case-insensitive header lookup; values are stringified. */
-function header(headers, name) {
-  const key = headers ? Object.keys(headers).find((k) => k.toLowerCase() === name) : undefined
-  return key === undefined || headers[key] === undefined || headers[key] === null ? undefined : String(headers[key])
-}
-
-module.exports = { describe, checkOptions, notValid, requireString, optionalString, requirePayload, optionalPayload, requireBytes, requireObject, headerPairs, subscriptionParts, header }
+module.exports = { describe, checkOptions, notValid, requireString, optionalString, requirePayload, optionalPayload, requireBytes, requireObject, headerPairs, subscriptionParts }

@@ -306,14 +306,9 @@ class Campaigns {
   /** A worker taking chunks of every campaign under this prefix. See queue.d.ts. */
   worker(options) {
     this.#checkOpen()
-    const worker = new CampaignWorker(this, options)
+    const worker = new CampaignWorker(this, options, (closed) => this.#workers.delete(closed))
     this.#workers.add(worker)
     return worker
-  }
-
-  /** @internal */
-  _forget(worker) {
-    this.#workers.delete(worker)
   }
 
   /** Closes its workers (each finishes what it holds), the queue and the Redis connection. */

@@ -20,4 +20,4 @@ function load(name) {
 const bullmq = load('bullmq')
 const IORedis = load('ioredis')
 
-module.exports = { Queue: bullmq.Queue, Worker: bullmq.Worker, Redis: IORedis.Redis || IORedis.default || IORedis }
+module.exports = { Queue: bullmq.Queue, Worker: bullmq.Worker, DelayedError: bullmq.DelayedError, Redis: IORedis.Redis || IORedis.default || IORedis }

@@ -165,20 +165,22 @@ function reportFrom(id, m) {
   return report
 }
 
-/** Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message]`. */
+/** Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message?, reason?]`. */
 function encodeOutcome(kind, o) {
   const row = [kind, o.attempts ?? 0, o.statusCode ?? 0, o.code ?? '', o.endpoint ?? '']
-  if (o.message && kind !== 'sent') row.push(String(o.message).slice(0, 300))
+  if (kind !== 'sent' && (o.message || o.reason)) row.push(o.message ? String(o.message).slice(0, 300) : '')
+  if (kind !== 'sent' && o.reason) row.push(String(o.reason).slice(0, 200))
   return JSON.stringify(row)
 }
 
 /** Decodes an outcome stored by `encodeOutcome`. */
 function decodeOutcome(index, value) {
-  const [kind, attempts, statusCode, code, endpoint, message] = JSON.parse(value)
+  const [kind, attempts, statusCode, code, endpoint, message, reason] = JSON.parse(value)
   const o = { index: Number(index), kind, endpoint, attempts }
   if (statusCode) o.statusCode = statusCode
   if (code) o.code = code
   if (message) o.message = message
+  if (reason) o.reason = reason
   return o
 }
 

@@ -7,7 +7,7 @@
 // is cancelled, marks targets whose TTL (counted from `start`) ran out as `expired`, and holds
 // back targets whose push-service origin is paused by a shared Retry-After.
 
-const { Worker } = require('./deps.js')
+const { Worker, DelayedError } = require('./deps.js')
 const { WebPush } = require('../client.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
@@ -21,6 +21,9 @@ const STATE_POLL_MS = 250
 // A campaign's state and an origin's pause are read from Redis at most this often per worker
 // between rounds; pub/sub signals update them at once.
 const CACHE_MS = 100
+// A chunk whose remaining targets must all wait longer than this (a long Retry-After, a
+// backoff) goes back to BullMQ as delayed until then, so it does not hold a worker's slot.
+const PARK_MS = 2000
 const BASE_DELAY_MS = 250
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -97,6 +100,7 @@ function itemOf(row, messageOptions) {
 
 class CampaignWorker {
   #owner
+  #onClosed
   #settings
   #push
   #worker
@@ -105,15 +109,17 @@ class CampaignWorker {
   #states = new Map()
   #pauses = new Map()
   #subscriber
+  #closing = false
   #closed = false
 
   /** Use `campaigns.worker(options)`. */
-  constructor(owner, options) {
+  constructor(owner, options, onClosed) {
     this.#settings = workerSettings(options)
     this.#owner = owner
+    this.#onClosed = onClosed
     this.#push = new WebPush(this.#settings.client)
     const s = this.#settings
-    this.#worker = new Worker(QUEUE_NAME, (job) => this.#process(job), {
+    this.#worker = new Worker(QUEUE_NAME, (job, token) => this.#process(job, token), {
       connection: owner.connection,
       prefix: owner.prefix,
       concurrency: s.chunksAtOnce,
@@ -155,14 +161,15 @@ class CampaignWorker {
     await this.#worker.waitUntilReady()
   }
 
-  /** Finishes the chunks it holds (their in-flight sends and outcomes), then stops. */
+  /** Lets in-flight rounds finish and record; the rest of its chunks go back to the queue. */
   async close() {
     if (this.#closed) return
     this.#closed = true
+    this.#closing = true // chunks stop between rounds and go back to the queue
     await this.#worker.close()
     await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
     await this.#push.close()
-    this.#owner._forget(this)
+    this.#onClosed(this)
   }
 
   /** The campaign's payload and options (cached; a campaign removed and started again is re-read). */
@@ -224,7 +231,19 @@ class CampaignWorker {
     }
   }
 
-  async #process(job) {
+  /**
+   * Hands the chunk back to BullMQ, delayed until `at`. Outcomes so far are in Redis; the
+   * attempts made for targets still pending go into the job (`a`: index → attempts).
+   */
+  async #park(job, token, pending, at) {
+    const a = {}
+    for (const t of pending) if (t.attempts > 0) a[t.index] = t.attempts
+    await job.updateData({ ...job.data, a })
+    await job.moveToDelayed(Math.max(at, Date.now() + 1), token)
+    throw new DelayedError()
+  }
+
+  async #process(job, token) {
     const { c: id, s: createdAt, k: chunk, i: first } = job.data
     const c = await this.#campaign(id, createdAt)
     if (!c || c.createdAt !== createdAt) return 'no such campaign (removed)'
@@ -234,9 +253,10 @@ class CampaignWorker {
     const rows = decodeChunk(bytes)
     const indexes = rows.map((_, j) => first + j)
     const recorded = await redis.hmget(c.keys.out, ...indexes)
+    const made = job.data.a ?? {}
     let pending = []
     for (let j = 0; j < rows.length; j++) {
-      if (recorded[j] === null) pending.push({ index: first + j, row: rows[j], origin: originOf(rows[j][0]), attempts: 0, notBefore: 0, final: false })
+      if (recorded[j] === null) pending.push({ index: first + j, row: rows[j], origin: originOf(rows[j][0]), attempts: made[first + j] ?? 0, notBefore: 0, final: false })
     }
     const ttl = c.options.ttl
     while (pending.length > 0) {
@@ -251,12 +271,15 @@ class CampaignWorker {
         await this.#record(c, pending.map((t) => [t, 'expired', { attempts: t.attempts, code: 'ERR_TTL_EXPIRED', message: `the message TTL (${ttl} s from start) ran out before it was sent` }]))
         break
       }
+      if (this.#closing) await this.#park(job, token, pending, now)
       const pausedUntil = await this.#pausedUntil([...new Set(pending.map((t) => t.origin))])
       // At most `concurrency` per round, and a round's outcomes are written before the next
       // starts: a crash leaves at most `concurrency` sent-but-unrecorded targets per chunk.
       const ready = pending.filter((t) => t.notBefore <= now && pausedUntil.get(t.origin) <= now).slice(0, this.#settings.concurrency)
       if (ready.length === 0) {
         const next = Math.min(...pending.map((t) => Math.max(t.notBefore, pausedUntil.get(t.origin))))
+        const wakeAt = ttl > 0 ? Math.min(next, c.createdAt + ttl * 1000) : next
+        if (wakeAt - now > PARK_MS) await this.#park(job, token, pending, wakeAt)
         await sleep(Math.max(10, Math.min(next - now, STATE_POLL_MS, ttl > 0 ? leftMs : Infinity)))
         continue
       }

@@ -55,27 +55,67 @@ pub fn generate_vapid_keys_async() -> AsyncTask<GenerateKeysTask> {
   AsyncTask::new(GenerateKeysTask)
 }
 
-/// The keys a browser creates for a push subscription.
+/// A subscription's keys (`keys.p256dh`, `keys.auth`).
 #[napi(object)]
-pub struct SubscriptionKeyMaterial {
-  /// The subscription's public key (`keys.p256dh`).
+pub struct GeneratedKeys {
+  /// The subscription's public key.
   #[napi(js_name = "p256dh")]
   pub p256dh: String,
-  /// The subscription's 16-byte auth secret (`keys.auth`).
+  /// The subscription's 16-byte auth secret.
   pub auth: String,
+}
+
+/// A generated subscription's `{ endpoint, keys }`.
+#[napi(object)]
+pub struct GeneratedSubscription {
+  /// The endpoint (given, or `https://push.invalid/<random id>`).
+  pub endpoint: String,
+  /// Its keys.
+  pub keys: GeneratedKeys,
+}
+
+/// What a browser creates for a push subscription, with the private key it keeps.
+#[napi(object)]
+pub struct SubscriptionKeyMaterial {
+  /// The subscription to hand to the sender.
+  pub subscription: GeneratedSubscription,
   /// The subscription's private key: what `decrypt` needs.
   pub private_key: String,
 }
 
-/// Creates subscription keys as a browser would (P-256 pair + 16 random bytes).
+/// Creates a subscription as a browser would (P-256 pair + 16 random bytes); `endpoint` must
+/// be an absolute URL and defaults to one under `push.invalid`.
 #[napi]
-pub fn generate_subscription_key_material() -> napi::Result<SubscriptionKeyMaterial, ErrorCode> {
+pub fn generate_subscription_keys(
+  endpoint: Option<String>,
+) -> napi::Result<SubscriptionKeyMaterial, ErrorCode> {
+  let endpoint = match endpoint {
+    Some(url) if url::Url::parse(&url).is_ok() => url,
+    Some(_) => {
+      return Err(
+        crate::Error::InvalidEndpoint {
+          reason: "must be an absolute URL".into(),
+        }
+        .into(),
+      )
+    }
+    None => {
+      let mut id = [0u8; 16];
+      crate::crypto::fill_random(&mut id)?;
+      format!("https://push.invalid/{}", base64url::encode(&id))
+    }
+  };
   let pair = KeyPair::generate()?;
   let mut auth = [0u8; 16];
   crate::crypto::fill_random(&mut auth)?;
   Ok(SubscriptionKeyMaterial {
-    p256dh: pair.public_key.to_base64(),
-    auth: base64url::encode(&auth),
+    subscription: GeneratedSubscription {
+      endpoint,
+      keys: GeneratedKeys {
+        p256dh: pair.public_key.to_base64(),
+        auth: base64url::encode(&auth),
+      },
+    },
     private_key: pair.private_key.to_base64(),
   })
 }
