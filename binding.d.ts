@@ -124,6 +124,12 @@ export interface ClientOptionsInput {
 }
 
 /**
+ * Builds `{"web_push":8030,"notification":{…},"app_badge"?,"mutable"?}` from the JSON text of
+ * a notification and of the options; validated, at most 3993 bytes.
+ */
+export declare function declarativePayload(notificationJson: string, optionsJson: string): string
+
+/**
  * Decrypts a push message body with a subscription's private key and auth secret.
  * `headers` are the request's (any case; numbers allowed): `Content-Encoding`, and for
  * aesgcm `Encryption` and `Crypto-Key`.
@@ -381,6 +387,11 @@ export interface ServiceMessage {
   vapid?: ServiceVapid
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
+  /**
+   * Set when the payload is meant as a declarative push message (a JSON object with
+   * `web_push`): the message checked and normalized, or a string saying why it is not valid.
+   */
+  declarative?: any
 }
 
 /** Request counters of the service. */

@@ -842,6 +842,7 @@ module.exports.appleSubjectWarning = nativeBinding.appleSubjectWarning
 module.exports.BATCH_PAYLOAD_NONE = nativeBinding.BATCH_PAYLOAD_NONE
 module.exports.BATCH_PAYLOAD_SHARED = nativeBinding.BATCH_PAYLOAD_SHARED
 module.exports.buildRequest = nativeBinding.buildRequest
+module.exports.declarativePayload = nativeBinding.declarativePayload
 module.exports.decryptBody = nativeBinding.decryptBody
 module.exports.encrypt = nativeBinding.encrypt
 module.exports.encryptAsync = nativeBinding.encryptAsync

@@ -395,6 +395,91 @@ export declare class WebPush {
   close(): Promise<void>
 }
 
+/** An action button of a declarative notification. */
+export interface DeclarativeAction {
+  /** The action's id (non-empty). */
+  action: string
+  /** The button label (non-empty). */
+  title: string
+  /** The page opened when the button is clicked: an absolute `http(s):` URL. */
+  navigate: string
+  /** Button icon URL. */
+  icon?: string
+}
+
+/**
+ * The `notification` of a Declarative Web Push message (W3C Push API). camelCase
+ * `requireInteraction` is accepted and sent as the spec's `require_interaction`. Unknown keys
+ * are an error (`ERR_INVALID_NOTIFICATION`); so is `app_badge` here (it is a top-level member:
+ * pass `appBadge` in the options).
+ */
+export interface DeclarativeNotification {
+  /** Required, non-empty. */
+  title: string
+  /** Required: the page opened on a click, an absolute `http(s):` URL. */
+  navigate: string
+  /** Text direction. */
+  dir?: 'auto' | 'ltr' | 'rtl'
+  /** BCP 47 language tag. */
+  lang?: string
+  /** Body text. */
+  body?: string
+  /** Replaces an earlier notification with the same tag. */
+  tag?: string
+  /** Image URL (absolute). */
+  image?: string
+  /** Icon URL (absolute). */
+  icon?: string
+  /** Badge URL (absolute). */
+  badge?: string
+  /** Vibration pattern: non-negative integers, milliseconds. */
+  vibrate?: number[]
+  /** Milliseconds since the epoch, a non-negative integer (e.g. `Date.now()`). */
+  timestamp?: number
+  /** Alert again when replacing a notification with the same tag (needs a non-empty `tag`). */
+  renotify?: boolean
+  /** No sound or vibration (not with `vibrate`). */
+  silent?: boolean
+  /** Stays until the user acts on it. */
+  requireInteraction?: boolean
+  /** The same as `requireInteraction` (the spec's spelling); give only one of them. */
+  require_interaction?: boolean
+  /** Any JSON value, handed to the page or service worker. */
+  data?: unknown
+  /** Action buttons. */
+  actions?: DeclarativeAction[]
+}
+
+/** Top-level members of a declarative push message. */
+export interface DeclarativePayloadOptions {
+  /** The app badge count, a non-negative integer (sent as the top-level `app_badge`). */
+  appBadge?: number
+  /** The same as `appBadge` (the spec's spelling); give only one of them. */
+  app_badge?: number
+  /** `true`: a supporting browser also wakes the service worker, which may change the notification. */
+  mutable?: boolean
+}
+
+/** A declarative push message as sent (and as `web-push-rs/testing` shows a received one). */
+export interface DeclarativeMessage {
+  web_push: 8030
+  notification: Omit<DeclarativeNotification, 'requireInteraction' | 'require_interaction'> & { require_interaction?: boolean }
+  app_badge?: number
+  mutable?: boolean
+}
+
+/**
+ * Builds a Declarative Web Push payload (Safari 18.4+ shows it without a service worker;
+ * other browsers deliver it to the service worker as an ordinary push): the JSON text
+ * `{"web_push":8030,"notification":{…},"app_badge"?:n,"mutable"?:b}` with the spec's
+ * snake_case keys. Throws `WebPushError` `ERR_INVALID_NOTIFICATION` naming the field and the
+ * rule, or `ERR_PAYLOAD_TOO_LARGE` above 3993 bytes. Send it as any payload.
+ */
+export declare function declarativePayload(
+  notification: DeclarativeNotification,
+  options?: DeclarativePayloadOptions,
+): string
+
 declare const webpush: {
   WebPushError: typeof WebPushError
   supportedContentEncodings: typeof supportedContentEncodings
@@ -411,5 +496,6 @@ declare const webpush: {
   generateRequestDetails: typeof generateRequestDetails
   sendNotification: typeof sendNotification
   WebPush: typeof WebPush
+  declarativePayload: typeof declarativePayload
 }
 export default webpush

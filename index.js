@@ -8,6 +8,7 @@ const { WebPushError, answerError, callSync, callAsync, typeError } = require('.
 const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
 const { requestInput } = require('./lib/request-input.js')
 const { WebPush } = require('./lib/client.js')
+const { declarativePayload } = require('./lib/declarative.js')
 const { warnAboutSubject } = require('./lib/warnings.js')
 
 const supportedContentEncodings = Object.freeze({ AES_GCM: 'aesgcm', AES_128_GCM: 'aes128gcm' })
@@ -109,5 +110,6 @@ function sendNotification(subscription, payload, options) {
 module.exports = {
   WebPushError, supportedContentEncodings, supportedUrgency, MAX_PAYLOAD_BYTES, setVapidDetails, setGCMAPIKey, generateVAPIDKeys,
   generateVAPIDKeysAsync, getVapidHeaders, getVapidHeadersAsync, encrypt, encryptAsync, generateRequestDetails, sendNotification, WebPush,
+  declarativePayload,
 }
 module.exports.default = module.exports

@@ -1,5 +1,5 @@
 // web-push-rs/testing: what a browser does with a push message, for your own test suites.
-import type { PushSubscription } from './index'
+import type { DeclarativeMessage, PushSubscription } from './index'
 
 /** The receiving side's keys: what a browser keeps for a subscription. */
 export interface ReceiverKeys {
@@ -68,6 +68,13 @@ export interface ReceivedMessage {
   vapid?: ReceivedVapid
   /** `HTTP/1.1` or `HTTP/2`. */
   httpVersion: string
+  /**
+   * Present when the payload is meant as a Declarative Web Push message (a JSON object with a
+   * `web_push` member): the message checked with `declarativePayload`'s rules (snake_case keys),
+   * or a string saying why it is not valid (a browser would treat it as an ordinary push).
+   * Absent for browser-held subscriptions (the service cannot decrypt those).
+   */
+  declarative?: DeclarativeMessage | string
 }
 
 /**

@@ -15,8 +15,11 @@ const { RedisServer, startWorkerProcess, until, collectOutcomes } = require('./q
 // A failure must fail, not hang on a campaign that never finishes.
 const LIMIT = { timeout: 240000 }
 const vapid = { subject: 'mailto:queue@example.com', ...generateVAPIDKeys() }
-// Short locks so a killed worker's chunk is taken over within seconds (default 30 s).
-const WORKER = { concurrency: 25, chunksAtOnce: 2, lockDurationMs: 3000, stalledIntervalMs: 1000, timeoutMs: 1500, retry: { attempts: 6, maxDelayMs: 500 } }
+// Locks of 10 s (default 30 s): long enough that a loaded machine never lets a live worker's
+// lock run out (that would hand its chunk to another worker mid-round).
+const WORKER = { concurrency: 25, chunksAtOnce: 2, lockDurationMs: 10000, stalledIntervalMs: 2000, timeoutMs: 1500, retry: { attempts: 6, maxDelayMs: 500 } }
+// The SIGKILL test: short locks so the killed worker's chunks are taken over within seconds.
+const SHORT_LOCKS = { ...WORKER, lockDurationMs: 4000, stalledIntervalMs: 1000 }
 
 let redis
 let service
@@ -105,7 +108,7 @@ test('a worker killed with SIGKILL mid-campaign: the others finish; duplicates <
   const n = 6000
   const before = service.stats().accepted
   await campaigns.start({ id: 'kill-one', payload: 'survive', targets: Array.from({ length: n }, (_, i) => subs[i % 180]) })
-  const [victim, ...rest] = await startWorkers(3, 'qp-kill')
+  const [victim, ...rest] = await startWorkers(3, 'qp-kill', SHORT_LOCKS)
   await until(async () => (await campaigns.report('kill-one')).done >= 1500)
   await victim.kill()
   const report = await campaigns.wait('kill-one', { intervalMs: 250 })
@@ -123,7 +126,8 @@ test('Redis killed and restarted mid-campaign: the campaign finishes, nothing lo
   const n = 4000
   const before = service.stats().accepted
   await campaigns.start({ id: 'restart', payload: 'durable', targets: Array.from({ length: n }, (_, i) => subs[i % 180]) })
-  const group = await startWorkers(2, 'qp-restart')
+  // Locks longer than the outage (BullMQ reconnects within a few seconds): no chunk changes hands.
+  const group = await startWorkers(2, 'qp-restart', { ...WORKER, lockDurationMs: 15000 })
   await until(async () => (await campaigns.report('restart')).done >= 1000)
   const pid = redis.pid
   await redis.restart({ signal: 'SIGKILL', downMs: 500 })

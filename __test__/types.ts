@@ -117,3 +117,35 @@ async function main(): Promise<void> {
 }
 
 void main
+
+// Declarative Web Push: declarativePayload and what the testing service shows of a received one.
+import { declarativePayload, type DeclarativeMessage, type DeclarativeNotification, type DeclarativePayloadOptions } from '..'
+
+function declarative(received: ReceivedMessage): void {
+  const notification: DeclarativeNotification = {
+    title: 'Order shipped',
+    navigate: 'https://example.com/orders/42',
+    dir: 'ltr',
+    requireInteraction: true,
+    vibrate: [100, 50],
+    timestamp: Date.now(),
+    data: { order: 42, tags: ['a'] },
+    actions: [{ action: 'track', title: 'Track', navigate: 'https://example.com/track/42', icon: 'https://example.com/t.png' }],
+  }
+  const options: DeclarativePayloadOptions = { appBadge: 3, mutable: true }
+  const text: string = declarativePayload(notification, options)
+  const same: string = webpush.declarativePayload({ title: 't', navigate: 'https://e.com/' })
+  const seen = received.declarative
+  if (typeof seen === 'string') {
+    const why: string = seen
+    void why
+  } else if (seen !== undefined) {
+    const message: DeclarativeMessage = seen
+    const badge: number | undefined = message.app_badge
+    const flag: boolean | undefined = message.notification.require_interaction
+    const web: 8030 = message.web_push
+    void [badge, flag, web]
+  }
+  void [text, same]
+}
+void declarative

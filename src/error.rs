@@ -128,6 +128,9 @@ pub enum Error {
   /// A bug in web-push-rs itself (a broken internal invariant), never the caller's input.
   #[error("internal error in web-push-rs: {reason}; please report it")]
   Internal { reason: &'static str },
+  /// A declarative push message (or its notification) breaks a rule: `field` names the member.
+  #[error("{field} {rule}")]
+  InvalidNotification { field: String, rule: String },
 }
 
 impl Error {
@@ -168,6 +171,7 @@ impl Error {
       Error::Internal { .. } => "ERR_INTERNAL",
       Error::UnexpectedStatus { .. } => "ERR_UNEXPECTED_STATUS",
       Error::Aborted => "ERR_ABORTED",
+      Error::InvalidNotification { .. } => "ERR_INVALID_NOTIFICATION",
     }
   }
 }
@@ -240,6 +244,13 @@ mod tests {
         "push service",
       ),
       (Error::Aborted, "aborted"),
+      (
+        Error::InvalidNotification {
+          field: "notification.title".into(),
+          rule: "r".into(),
+        },
+        "notification.title",
+      ),
       (
         Error::EndpointNotAllowed {
           host: "10.0.0.5".into(),

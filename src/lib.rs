@@ -21,6 +21,7 @@ pub mod batch_row;
 pub mod client;
 pub mod clock;
 pub mod crypto;
+pub mod declarative;
 pub mod ece;
 pub mod endpoint_policy;
 pub mod error;
@@ -33,6 +34,7 @@ pub mod retry;
 pub mod send;
 pub mod subscription;
 pub mod testing;
+pub mod tls;
 pub mod vapid;
 
 #[cfg(feature = "napi")]

@@ -87,7 +87,8 @@ pub struct HttpClient {
   client: reqwest::Client,
 }
 
-fn certificates(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
+/// The DER certificates of a PEM bundle, each checked usable as a trust anchor.
+fn certificates(pem: &[u8], source: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
   let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::InvalidCa {
     reason: format!("from {source} is not PEM ({e})"),
   })?;
@@ -99,17 +100,18 @@ fn certificates(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
   // Every block must be a certificate a TLS client can trust (reqwest only finds out when
   // building the client, with an opaque "builder error").
   use rustls::pki_types::{pem::PemObject, CertificateDer};
+  let mut ders = Vec::new();
   for der in CertificateDer::pem_slice_iter(pem) {
-    let usable = der
-      .ok()
-      .is_some_and(|der| rustls::RootCertStore::empty().add(der).is_ok());
-    if !usable {
-      return Err(Error::InvalidCa {
-        reason: format!("from {source} has a PEM certificate block that is not a usable X.509 certificate"),
-      });
+    match der {
+      Ok(der) if rustls::RootCertStore::empty().add(der.clone()).is_ok() => ders.push(der),
+      _ => {
+        return Err(Error::InvalidCa {
+          reason: format!("from {source} has a PEM certificate block that is not a usable X.509 certificate"),
+        })
+      }
     }
   }
-  Ok(certs)
+  Ok(ders)
 }
 
 /// A proxy URL fit for an error message: credentials removed, or nothing if it is not a URL.
@@ -126,7 +128,8 @@ fn redacted(proxy: &str) -> String {
 
 impl HttpClient {
   /// Builds a client; also trusts the roots in `NODE_EXTRA_CA_CERTS`, as Node does
-  /// (an unreadable file is skipped, as Node does).
+  /// (an unreadable file is skipped, as Node does). With extra roots, a server certificate that
+  /// is one of them is accepted as it is (see [`crate::tls`]).
   pub fn new(options: &HttpSettings) -> Result<Self> {
     let mut builder = reqwest::Client::builder()
       .redirect(reqwest::redirect::Policy::none())
@@ -143,7 +146,8 @@ impl HttpClient {
       roots.extend(certificates(pem.as_bytes(), "the ca option")?);
     }
     if !roots.is_empty() {
-      builder = builder.tls_certs_merge(roots);
+      // Node's `ca` semantics: a server certificate equal to one of them is trusted (src/tls.rs).
+      builder = builder.tls_backend_preconfigured(crate::tls::client_config(roots)?);
     }
     if let Some(proxy) = options.proxy()? {
       builder = builder.proxy(proxy);

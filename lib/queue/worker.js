@@ -130,6 +130,11 @@ class CampaignWorker {
       removeOnFail: { count: 1000 },
     })
     this.#worker.on('error', () => {}) // connection errors: BullMQ reconnects and retries
+    // A chunk whose lock could not be renewed (Redis was away longer than lockDurationMs) may
+    // already be another worker's: stop sending it at once (in-flight sends finish).
+    this.#worker.on('lockRenewalFailed', (jobIds) => {
+      for (const round of this.#rounds) if (jobIds.includes(round.jobId)) round.controller.abort()
+    })
     // Pauses and cancellations are published so running rounds stop at once; each round also
     // polls for them (covers messages missed while disconnected).
     this.#subscriber = owner.redis.duplicate()
@@ -254,6 +259,7 @@ class CampaignWorker {
     const indexes = rows.map((_, j) => first + j)
     const recorded = await redis.hmget(c.keys.out, ...indexes)
     const made = job.data.a ?? {}
+    const lockKey = `${this.#owner.prefix}:${QUEUE_NAME}:${job.id}:lock`
     let pending = []
     for (let j = 0; j < rows.length; j++) {
       if (recorded[j] === null) pending.push({ index: first + j, row: rows[j], origin: originOf(rows[j][0]), attempts: made[first + j] ?? 0, notBefore: 0, final: false })
@@ -272,6 +278,8 @@ class CampaignWorker {
         break
       }
       if (this.#closing) await this.#park(job, token, pending, now)
+      // Still ours? After a Redis outage longer than the lock, another worker may have it.
+      if ((await redis.get(lockKey)) !== token) throw new Error(`lost the lock of chunk ${job.id}; another worker takes it over`)
       const pausedUntil = await this.#pausedUntil([...new Set(pending.map((t) => t.origin))])
       // At most `concurrency` per round, and a round's outcomes are written before the next
       // starts: a crash leaves at most `concurrency` sent-but-unrecorded targets per chunk.
@@ -284,20 +292,20 @@ class CampaignWorker {
         continue
       }
       const ttlNow = ttl > 0 ? Math.max(1, Math.floor(leftMs / 1000)) : 0
-      await this.#round(c, ready, { ...c.options, ttl: ttlNow })
+      await this.#round(c, job.id, ready, { ...c.options, ttl: ttlNow })
       pending = pending.filter((t) => !t.final)
     }
     await redis.del(c.keys.chunk(chunk)) // every target of it has its outcome
     return 'done'
   }
 
-  async #round(c, ready, messageOptions) {
+  async #round(c, jobId, ready, messageOptions) {
     const s = this.#settings
     const redis = this.#owner.redis
     const items = ready.map((t) => itemOf(t.row, messageOptions))
     const controller = new AbortController()
     const origins = new Set(ready.map((t) => t.origin))
-    const round = { id: c.id, origins, controller }
+    const round = { id: c.id, jobId, origins, controller }
     this.#rounds.add(round)
     const originList = [...origins]
     const poll = setInterval(() => {

@@ -11,6 +11,7 @@
 //! `WebPushError`, reading `code`; nothing parses a message.
 
 mod client;
+mod declarative;
 mod decrypt;
 mod encrypt;
 mod keys;

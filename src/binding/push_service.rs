@@ -68,6 +68,17 @@ pub struct ServiceMessage {
   pub vapid: Option<ServiceVapid>,
   /// `HTTP/1.1` or `HTTP/2`.
   pub http_version: String,
+  /// Set when the payload is meant as a declarative push message (a JSON object with
+  /// `web_push`): the message checked and normalized, or a string saying why it is not valid.
+  pub declarative: Option<serde_json::Value>,
+}
+
+/// Checks a payload with the same rules `declarativePayload` uses.
+fn declarative(payload: Option<&[u8]>) -> Option<serde_json::Value> {
+  Some(match crate::declarative::inspect(payload?)? {
+    Ok(message) => serde_json::from_str(&message).unwrap_or_default(),
+    Err(e) => serde_json::Value::String(e.to_string()),
+  })
 }
 
 /// A fault to inject: `testing.js` checks the keys and JS types, the values are checked here.
@@ -259,6 +270,7 @@ impl PushServiceHandle {
       .messages(endpoint.as_deref())
       .into_iter()
       .map(|m| ServiceMessage {
+        declarative: declarative(m.payload.as_deref()),
         endpoint: m.endpoint,
         text: m
           .payload

@@ -8,19 +8,21 @@ self.addEventListener('push', (event) => {
   const message = parse(text)
   event.waitUntil(Promise.all([
     // userVisibleOnly: every push must show a notification.
-    self.registration.showNotification(message.title || 'Notification', {
+    self.registration.showNotification(message.title || 'Notification', message.options ?? {
       body: message.body,
       icon: message.icon,
       tag: message.tag,
       data: { url: message.url },
     }),
+    message.appBadge !== undefined && self.navigator.setAppBadge ? self.navigator.setAppBadge(message.appBadge) : null,
     postToPages(text),
   ]))
 })
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
-  const url = sameOriginUrl(event.notification.data?.url)
+  const data = event.notification.data
+  const url = sameOriginUrl((event.action && data?.actions?.[event.action]) || data?.url)
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
     const open = windows.find((client) => client.url === url)
@@ -36,7 +38,27 @@ function parse(text) {
   } catch {
     // not JSON: the text is the body
   }
-  return typeof message === 'object' && message !== null ? message : { body: text }
+  if (typeof message !== 'object' || message === null) return { body: text }
+  return message.web_push === 8030 && typeof message.notification === 'object' && message.notification !== null ? declarative(message) : message
+}
+
+/**
+ * A Declarative Web Push message (web-push-rs `declarativePayload`) in a browser that does not
+ * show it natively: the same notification, `navigate` (or an action's) opened on a click.
+ */
+function declarative({ notification, app_badge: appBadge }) {
+  const { title, navigate, require_interaction: requireInteraction, actions = [], data, ...rest } = notification
+  const urls = Object.fromEntries(actions.map((a) => [a.action, a.navigate]))
+  return {
+    title,
+    appBadge,
+    options: {
+      ...rest,
+      requireInteraction,
+      actions: actions.map(({ action, title: label, icon }) => ({ action, title: label, icon })),
+      data: { url: navigate, actions: urls, data },
+    },
+  }
 }
 
 async function postToPages(text) {
