@@ -16,13 +16,10 @@ const fsp = require('node:fs/promises')
 const http = require('node:http')
 const path = require('node:path')
 const express = require('express')
-const { WebPush, generateRequestDetails } = require('../..') // in your app: require('web-push-rs')
+const { WebPush, generateRequestDetails, MAX_PAYLOAD_BYTES } = require('../..') // in your app: require('web-push-rs')
 const { SubscriptionStore } = require('../shared/store.js')
 const { browserDir } = require('../shared/browser.js')
 const { loadOrCreateVapidKeys } = require('./vapid.js')
-
-// What one aes128gcm push message holds; the library rejects larger payloads (ERR_PAYLOAD_TOO_LARGE).
-const MAX_PAYLOAD_BYTES = 3993
 
 /**
  * Builds the app on `dataDir` (created if missing): VAPID keys, subscription store (PostgreSQL

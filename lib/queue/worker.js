@@ -347,7 +347,7 @@ class CampaignWorker {
       await Promise.all([this.#record(c, entries), ...writes])
     }
     try {
-      await sendRound(this.#push, items, c.payload, { onOutcome, signal: controller.signal, subBatch: s.concurrency })
+      await sendRound(this.#push, items, c.payload, { onOutcome, signal: controller.signal })
     } finally {
       clearInterval(poll)
       this.#rounds.delete(round)

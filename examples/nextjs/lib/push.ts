@@ -1,8 +1,5 @@
 // The server's push client and the notification format, shared by the route handlers.
-import { WebPush } from 'web-push-rs'
-
-// What one aes128gcm push message holds; the library rejects larger payloads (ERR_PAYLOAD_TOO_LARGE).
-const MAX_PAYLOAD_BYTES = 3993
+import { MAX_PAYLOAD_BYTES, WebPush } from 'web-push-rs'
 
 /** The notification the service worker shows. */
 export interface Notification {
