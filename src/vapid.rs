@@ -316,6 +316,12 @@ mod tests {
       .unwrap();
     assert_ne!(refreshed.jwt, first.jwt);
     assert_eq!(refreshed.expires_at, later + 1 + DEFAULT_EXPIRATION_SECS);
+    // Apple asks for no more than one token refresh per hour per push service.
+    let reused_for = later - now;
+    assert!(
+      reused_for >= 3600,
+      "a token is reused for {reused_for} s, at least an hour"
+    );
   }
 
   #[test]
