@@ -348,3 +348,27 @@ test('examples/queue/local.js: redis-server, two worker processes and a producer
   assert.deepEqual([report.total, report.sent, report.gone, report.state], [300, 297, 3, 'done'])
   assert.match(out, /push service accepted 297 messages; onGone reported 3 gone targets/)
 })
+
+test("Windows' 406 throttle (X-WNS-Status: appthrottled + Retry-After) pauses its origin like a 429", LIMIT, async () => {
+  const campaigns = scoped('wns')
+  const wns = await startPushService({ profile: 'wns' })
+  try {
+    const subsW = await Promise.all(Array.from({ length: 4 }, () => wns.subscribe()))
+    for (const s of subsW) wns.failNext(s, { kind: 'throttled', retryAfter: 2 })
+    await campaigns.start({ id: 'wns-throttled', payload: 'x', targets: subsW.concat(subsW), chunkSize: 8 })
+    const worker = campaigns.worker({ vapid, concurrency: 4 })
+    const pauseKey = `qt-wns:pause:${wns.origin}`
+    let paused = 0
+    while (!paused) {
+      paused = Number(await campaigns.redis.get(pauseKey))
+      if (!paused) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    assert.ok(paused > Date.now(), 'the origin is paused until its Retry-After')
+    const report = await campaigns.wait('wns-throttled')
+    await worker.close()
+    assert.deepEqual([report.sent, report.failed, report.rejected], [8, 0, 0], '406 is a throttle: retried, never rejected')
+    assert.equal(wns.stats().byStatus['406'], 4)
+  } finally {
+    await wns.close()
+  }
+})
