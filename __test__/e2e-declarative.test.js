@@ -15,6 +15,7 @@ const path = require('node:path')
 const webpush = require('..')
 const { startPushService } = require('../testing')
 const { launchFirefox, findFirefox } = require('../examples/firefox-launcher.js')
+const { until } = require('./helpers.js')
 
 const skip = process.env.WEB_PUSH_RS_SKIP_BROWSER === '1' ? 'WEB_PUSH_RS_SKIP_BROWSER=1' : false
 const SW = path.join(__dirname, '..', 'examples', 'shared', 'public', 'sw.js')
@@ -26,16 +27,6 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>declarative</title>
   navigator.serviceWorker.onmessage = (event) => window.received.push(event.data)
 </script>`
 
-/** Polls `read` until `accept(value)`; fails with `what` after `ms`. */
-async function until(read, accept, what, ms = 15000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await read()
-    if (accept(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 function serve() {
   const server = http.createServer((req, res) => {

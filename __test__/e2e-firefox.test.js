@@ -14,19 +14,10 @@ const webpush = require('..')
 const { startPushService } = require('../testing')
 const { start } = require('../examples/express/app.js')
 const { launchFirefox, findFirefox } = require('../examples/firefox-launcher.js')
+const { until } = require('./helpers.js')
 
 const skip = process.env.WEB_PUSH_RS_SKIP_BROWSER === '1' ? 'WEB_PUSH_RS_SKIP_BROWSER=1' : false
 
-/** Polls `read` until `accept(value)`; fails with `what` after `ms`. */
-async function until(read, accept, what, ms = 15000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await read()
-    if (accept(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 test('Firefox subscribes, receives and decrypts pushes in both encodings; gone subscriptions are deleted', { skip, timeout: 90000 }, async () => {
   assert.ok(findFirefox(), 'Firefox must be installed (npm test installs firefox-esr with apt)')

@@ -5,9 +5,9 @@
 // started on a free loopback port and stopped by PID.
 
 const fs = require('node:fs')
-const net = require('node:net')
 const path = require('node:path')
 const { execFile, spawn } = require('node:child_process')
+const { freePort } = require('./helpers.js')
 
 const ROOT = path.join(__dirname, '..')
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
@@ -62,17 +62,6 @@ function nextBin(app) {
   return path.join(app, 'node_modules', 'next', 'dist', 'bin', 'next')
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * Starts `node <args>` in `cwd` with `env` and waits until GET `url + readyPath` answers.

@@ -20,6 +20,10 @@ const { generateVAPIDKeys, generateRequestDetails } = require('..')
 const { startPushService } = require('../testing')
 const { launchFirefox, findFirefox } = require('../examples/firefox-launcher.js')
 const { prepareProject, nextBuild, nextBin, freePort, startServer, listFiles } = require('./nextjs-project.js')
+const helpers = require('./helpers.js')
+
+/** `helpers.until` with this file's longer deadline (Next's builds and first requests are slow). */
+const until = (read, accept, what, ms = 20_000) => helpers.until(read, accept, what, ms, 100)
 
 const vapid = generateVAPIDKeys()
 const vapidSubject = 'mailto:nextjs-test@example.com'
@@ -62,16 +66,6 @@ async function json(url, method, body) {
   return { status: res.status, body: await res.json() }
 }
 
-/** Polls `read` until `accept(value)`; fails with `what` after `ms`. */
-async function until(read, accept, what, ms = 20_000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await read()
-    if (accept(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 /**
  * What both production servers must do: serve the page and the shared browser files, store

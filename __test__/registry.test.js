@@ -12,28 +12,17 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const net = require('node:net')
 const os = require('node:os')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { ROOT, NPM, run, consumerTests } = require('./consumer.js')
+const { freePort } = require('./helpers.js')
 
 const PLATFORM = 'linux-x64-gnu'
 const TARGET = 'x86_64-unknown-linux-gnu'
 const BINARY = `web-push-rs.${PLATFORM}.node`
 const supported = process.platform === 'linux' && process.arch === 'x64' && fs.existsSync(path.join(ROOT, BINARY))
 
-/** A free TCP port on 127.0.0.1 (bound, then released for Verdaccio to take). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Waits until the registry answers its ping endpoint, or fails with its output. */
 async function waitForRegistry(url, child, output) {

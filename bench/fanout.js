@@ -9,11 +9,11 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const https = require('node:https')
-const { spawn } = require('node:child_process')
 const { performance } = require('node:perf_hooks')
 const webpushJs = require('web-push')
 const { WebPush, generateVAPIDKeys } = require('..')
 const { generateSubscriptionKeys, decrypt } = require('../testing')
+const { startRemote } = require('./remote.js')
 
 const N = Number(process.env.BENCH_N || 10000)
 const MEMORY_N = Number(process.env.BENCH_MEMORY_N || 100000)
@@ -21,18 +21,6 @@ const IN_FLIGHT = 100
 const payload = Buffer.alloc(1024, 'p')
 const vapidKeys = generateVAPIDKeys()
 const vapidDetails = { subject: 'mailto:bench@example.com', ...vapidKeys }
-
-function startRemote() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'push-service-process.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      if (out.includes('\n')) resolve({ child, ...JSON.parse(out) })
-    })
-    child.once('exit', (code) => reject(new Error(`push service process exited ${code}`)))
-  })
-}
 
 /** A pool of real subscription keys; endpoints are unique per target. */
 function subscriptions(origin, n, pool) {

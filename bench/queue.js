@@ -16,12 +16,13 @@
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
-const { spawn, fork } = require('node:child_process')
+const { fork } = require('node:child_process')
 const { performance } = require('node:perf_hooks')
 const { WebPush, generateVAPIDKeys } = require('..')
 const { generateSubscriptionKeys, decrypt } = require('../testing')
 const { Campaigns } = require('../queue')
 const { RedisServer } = require('../lib/queue/redis-server.js')
+const { startRemote } = require('./remote.js')
 
 const N = Number(process.env.BENCH_QUEUE_N || 100000)
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS || 3)
@@ -29,18 +30,6 @@ const payload = Buffer.alloc(1024, 'p')
 const vapid = { subject: 'mailto:bench@example.com', ...generateVAPIDKeys() }
 const TICK = 100 // /proc clock ticks per second (Linux default)
 const WORKER_OPTIONS = JSON.parse(process.env.BENCH_QUEUE_WORKER || '{}') // e.g. {"chunksAtOnce":4}
-
-function startRemote() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'push-service-process.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      if (out.includes('\n')) resolve({ child, ...JSON.parse(out) })
-    })
-    child.once('exit', (code) => reject(new Error(`push service process exited ${code}`)))
-  })
-}
 
 /** CPU µs used so far by a process (Linux /proc). */
 function cpuOf(pid) {
