@@ -109,8 +109,12 @@ export interface ClientOptionsInput {
   contentEncoding?: string
   /** Timeout per attempt (ms). */
   timeoutMs?: number
-  /** Requests in flight, 1..10000. */
-  concurrency?: number
+  /** `'auto'` (default: adaptive per origin) or a fixed number of targets at once, 1..10000. */
+  concurrency?: number | string
+  /** With `'auto'`: targets in progress at most, all origins together, 1..100000. */
+  maxConcurrency?: number
+  /** HTTP/2 connections per push-service origin at most, 1..256. */
+  maxConnectionsPerOrigin?: number
   /** `false` (one attempt) or retry details. */
   retry?: boolean | RetryInput
   /** Proxy URL. */
@@ -220,6 +224,18 @@ export declare function getVapidHeadersAsync(audience: string, subject: string, 
 /** The longest payload (bytes) that fits one aes128gcm push message record: 3993. */
 export declare const MAX_PAYLOAD_BYTES: number
 
+/** One origin's share of a running batch. */
+export interface OriginProgressOutput {
+  /** `scheme://host[:port]`. */
+  origin: string
+  /** Targets in progress. */
+  inFlight: number
+  /** Its current adaptive limit. */
+  limit: number
+  /** Targets waiting for it. */
+  queued: number
+}
+
 /** What happened to one message. */
 export interface OutcomeOutput {
   /**
@@ -251,6 +267,14 @@ export interface OutcomeOutput {
   headers?: Record<string, string>
 }
 
+/** `startPushService({ overCapacity })`. */
+export interface OverCapacityInput {
+  /** Requests in progress at most (1..1000000); one more is answered 429. */
+  maxInFlight: number
+  /** `Retry-After` of the 429, seconds (0..3600, default 1). */
+  retryAfter?: number
+}
+
 /** Counters of a running batch. */
 export interface ProgressOutput {
   /** Targets with an outcome. */
@@ -263,6 +287,10 @@ export interface ProgressOutput {
   rejected: number
   /** Failed. */
   failed: number
+  /** Targets in progress now (sending, or waiting to retry). */
+  inFlight: number
+  /** With `concurrency: 'auto'`, each push-service origin's limit and load. */
+  origins: Array<OriginProgressOutput>
 }
 
 /** `startPushService` options: `testing.js` checks the keys and JS types. */
@@ -277,6 +305,12 @@ export interface PushServiceOptions {
   http2?: boolean
   /** `mozilla` | `apple` | `fcm` | `wns`. */
   profile?: string
+  /** Answer every request after this many milliseconds (0..60000). */
+  latencyMs?: number
+  /** `SETTINGS_MAX_CONCURRENT_STREAMS` per HTTP/2 connection (1..10000; hyper's 200 by default). */
+  maxConcurrentStreams?: number
+  /** Answer 429 with `Retry-After` while more requests than this are in progress. */
+  overCapacity?: OverCapacityInput
 }
 
 /** The result of a batch. */
@@ -402,6 +436,12 @@ export interface ServiceStatsOutput {
   accepted: number
   /** Answers by status code. */
   byStatus: Record<string, number>
+  /** TCP connections accepted. */
+  connections: number
+  /** Most requests in progress at once. */
+  peakInFlight: number
+  /** Most requests in progress at once on one connection (HTTP/2 streams). */
+  peakStreamsPerConnection: number
 }
 
 /** A subscription handed out by the service, shaped as a browser's `PushSubscription.toJSON()`. */

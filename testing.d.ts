@@ -112,7 +112,7 @@ export declare class PushService {
    */
   failNext(target: PushSubscription | string | number, fault: FaultOptions): void
   /** Request counters. */
-  stats(): { requests: number; accepted: number; byStatus: Record<string, number> }
+  stats(): ServiceStats
   /** Stops the service and closes its connections. */
   close(): Promise<void>
 }
@@ -145,6 +145,22 @@ export interface FaultOptions {
  */
 export declare function startPushService(options?: PushServiceOptions): Promise<PushService>
 
+/** Request counters of a `PushService`. */
+export interface ServiceStats {
+  /** POSTs received. */
+  requests: number
+  /** Messages accepted (201). */
+  accepted: number
+  /** Answers by status code. */
+  byStatus: Record<string, number>
+  /** TCP connections accepted. */
+  connections: number
+  /** Most requests in progress at once. */
+  peakInFlight: number
+  /** Most requests in progress at once on one connection (HTTP/2 streams). */
+  peakStreamsPerConnection: number
+}
+
 /** Options of `startPushService`. */
 export interface PushServiceOptions {
   /** Port on 127.0.0.1 (0 or absent: a free one). */
@@ -164,4 +180,13 @@ export interface PushServiceOptions {
    * Absent: a generic autopush-like service at `/push/…`.
    */
   profile?: 'mozilla' | 'apple' | 'fcm' | 'wns'
+  /** Answer every request after this many milliseconds (0–60000): a service that far away. */
+  latencyMs?: number
+  /** `SETTINGS_MAX_CONCURRENT_STREAMS` of each HTTP/2 connection (1–10000; default 200). */
+  maxConcurrentStreams?: number
+  /**
+   * Over capacity: a request arriving while more than `maxInFlight` are in progress is
+   * answered 429 with `Retry-After: retryAfter` (seconds, default 1).
+   */
+  overCapacity?: { maxInFlight: number; retryAfter?: number }
 }

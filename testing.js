@@ -20,7 +20,7 @@ function generateSubscriptionKeys(endpoint) {
 }
 
 const FAULT_OPTIONS = { kind: 'string', status: 'number', retryAfter: ['string', 'number'], times: 'number', stall: 'boolean', reset: 'boolean', delayMs: 'number' }
-const SERVICE_OPTIONS = { port: 'number', tls: 'boolean', sink: 'boolean', http2: 'boolean', profile: 'string' }
+const SERVICE_OPTIONS = { port: 'number', tls: 'boolean', sink: 'boolean', http2: 'boolean', profile: 'string', latencyMs: 'number', maxConcurrentStreams: 'number', overCapacity: 'object' }
 
 /** A running local push service (see testing.d.ts). */
 class PushService {
@@ -83,6 +83,7 @@ function endpointOf(value, optional) {
 /** Starts a local RFC 8030 push service on 127.0.0.1 (see testing.d.ts). */
 async function startPushService(options = {}) {
   checkOptions(options, SERVICE_OPTIONS, 'options', notValid('startPushService'))
+  if (options.overCapacity !== undefined) checkOptions(options.overCapacity, { maxInFlight: 'number', retryAfter: 'number' }, 'options.overCapacity', notValid('valid overCapacity'))
   return new PushService(await callAsync(binding.startPushService, options))
 }
 

@@ -230,3 +230,40 @@ test('batch rows: lib/client.js writes the schema src/batch_row.rs parses (one f
   const binding = require('../lib/native.js')
   assert.deepEqual([binding.BATCH_PAYLOAD_SHARED, binding.BATCH_PAYLOAD_NONE], [-1, -2])
 })
+
+test("concurrency 'auto': onProgress shows each origin's limit; an over-capacity service gets no target lost", async () => {
+  // 60 in flight at most (the limit starts at 100), 429 with Retry-After: 1 past that; 50 ms away.
+  const crowded = await startPushService({ tls: true, latencyMs: 50, maxConcurrentStreams: 100, overCapacity: { maxInFlight: 60, retryAfter: 1 } })
+  try {
+    const subs = await Promise.all(Array.from({ length: 20 }, () => crowded.subscribe({ applicationServerKey: vapid.publicKey })))
+    const push = new WebPush({ vapid, ca: crowded.ca, retry: { attempts: 10, maxDelayMs: 5000 } })
+    const seen = []
+    const report = await push.sendMany(Array.from({ length: 3000 }, (_, i) => subs[i % 20]), 'crowded', { onProgress: (p) => seen.push(p) })
+    assert.equal(report.sent, 3000, 'every target sent in the end')
+    const stats = crowded.stats()
+    assert.equal(stats.accepted, 3000)
+    assert.ok(stats.byStatus['429'] > 0, 'the service was pushed past its capacity')
+    assert.ok(stats.peakStreamsPerConnection <= 100, `never past the stream limit: ${stats.peakStreamsPerConnection}`)
+    const during = seen.filter((p) => p.origins.length === 1)
+    assert.ok(during.length > 0, 'progress carries the origin')
+    assert.equal(during[0].origins[0].origin, crowded.origin)
+    assert.ok(during.every((p) => p.inFlight <= 2000), 'maxConcurrency bounds the batch')
+    const limits = during.map((p) => p.origins[0].limit)
+    assert.ok(Math.min(...limits.slice(limits.indexOf(Math.max(...limits)))) < Math.max(...limits), `the 429s cut the limit: ${limits.join(' ')}`)
+    await push.close()
+  } finally {
+    await crowded.close()
+  }
+})
+
+test('concurrency options: checked, named in the errors', async () => {
+  await expectError(assert, () => new WebPush({ concurrency: 'fast' }), TypeError, 'ERR_INVALID_ARG_TYPE', /options\.concurrency must be 'auto' or an integer from 1 to 10000, got string "fast"/)
+  await expectError(assert, () => new WebPush({ concurrency: 0 }), TypeError, 'ERR_INVALID_ARG_TYPE', /options\.concurrency/)
+  await expectError(assert, () => new WebPush({ concurrency: 10, maxConcurrency: 50 }), WebPushError, 'ERR_INVALID_OPTION', /maxConcurrency.*concurrency 'auto'/)
+  await expectError(assert, () => new WebPush({ maxConcurrency: 0.5 }), TypeError, 'ERR_INVALID_ARG_TYPE', /options\.maxConcurrency must be an integer from 1 to 100000/)
+  await expectError(assert, () => new WebPush({ maxConnectionsPerOrigin: 0 }), TypeError, 'ERR_INVALID_ARG_TYPE', /options\.maxConnectionsPerOrigin must be an integer from 1 to 256/)
+  await expectError(assert, () => startPushService({ overCapacity: { maxInFlight: 0 } }), TypeError, 'ERR_INVALID_ARG_TYPE', /options\.overCapacity\.maxInFlight/)
+  await expectError(assert, () => startPushService({ overCapacity: { max: 5 } }), WebPushError, 'ERR_INVALID_OPTION', /'max' is not a valid overCapacity option/)
+  await expectError(assert, () => startPushService({ latencyMs: -1 }), TypeError, 'ERR_INVALID_ARG_TYPE', /options\.latencyMs/)
+  assert.ok(new WebPush({ concurrency: 'auto', maxConcurrency: 500, maxConnectionsPerOrigin: 4 }))
+})

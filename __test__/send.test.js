@@ -265,6 +265,34 @@ test('proxy option sends through the proxy (URL string and web-push object form)
   }
 })
 
+test('an https endpoint goes through the proxy in a CONNECT tunnel, with the proxy URL\'s credentials (npm proxy)', async () => {
+  const { createProxy } = await import('proxy')
+  const server = createProxy(http.createServer())
+  const tunnels = []
+  server.authenticate = (req) => {
+    const auth = req.headers['proxy-authorization'] ?? ''
+    tunnels.push(req.url)
+    return auth === `Basic ${Buffer.from('pusher:s3cr et').toString('base64')}`
+  }
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const tls = await startPushService({ tls: true })
+  try {
+    const sub = await tls.subscribe()
+    const proxyUrl = `http://pusher:s3cr%20et@127.0.0.1:${server.address().port}`
+    const push = new webpush.WebPush({ vapid: vapidDetails, ca: tls.ca, proxy: proxyUrl })
+    await push.send(sub, 'tunnelled')
+    await push.send(sub, 'tunnelled again')
+    assert.deepEqual(tls.messages(sub).map((m) => [m.text, m.httpVersion]), [['tunnelled', 'HTTP/2'], ['tunnelled again', 'HTTP/2']])
+    assert.deepEqual(tunnels, [new URL(tls.origin).host], 'one tunnel, reused by the second message')
+    const wrong = new webpush.WebPush({ vapid: vapidDetails, ca: tls.ca, proxy: `http://pusher:wrong@127.0.0.1:${server.address().port}`, retry: false })
+    const err = await expectError(assert, () => wrong.send(sub, 'refused'), WebPushError, 'ERR_NETWORK', /requires authentication \(407\)/)
+    assert.doesNotMatch(err.message, /wrong|pusher/, 'credentials are not echoed')
+  } finally {
+    await tls.close()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
 test('redirects are not followed', async () => {
   const sub = await service.subscribe()
   const redirecting = await stubServer((req, res) => { req.resume(); res.writeHead(307, { location: sub.endpoint }).end() })

@@ -10,8 +10,8 @@ const { checkOptions, describe, headerPairs, notValid, optionalPayload, requireP
 const { warnAboutSubject } = require('./warnings.js')
 
 const CLIENT_OPTIONS = {
-  vapid: ['object', 'null'], ttl: 'number', urgency: 'string', contentEncoding: 'string', timeoutMs: 'number', concurrency: 'number',
-  retry: ['false', 'object'], proxy: 'string', ca: 'pem', endpointPolicy: ['string', 'function'],
+  vapid: ['object', 'null'], ttl: 'number', urgency: 'string', contentEncoding: 'string', timeoutMs: 'number', concurrency: ['number', 'string'],
+  maxConcurrency: 'number', maxConnectionsPerOrigin: 'number', retry: ['false', 'object'], proxy: 'string', ca: 'pem', endpointPolicy: ['string', 'function'],
 }
 const RETRY_OPTIONS = { attempts: 'number', maxDelayMs: 'number' }
 const MESSAGE_OPTIONS = { ttl: 'any', urgency: 'any', topic: 'any', contentEncoding: 'any', headers: 'object' }
@@ -138,8 +138,8 @@ class WebPush {
     }
     let lastReported = -1
     const report = () => {
-      const { done, sent, gone, rejected, failed } = batch.progress()
-      if (done !== lastReported) onProgress({ done, total, sent, gone, rejected, failed })
+      const { done, sent, gone, rejected, failed, inFlight, origins } = batch.progress()
+      if (done !== lastReported) onProgress({ done, total, sent, gone, rejected, failed, inFlight, origins })
       lastReported = done
     }
     const tick = () => {

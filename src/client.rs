@@ -19,8 +19,32 @@ use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::send::{HttpClient, HttpSettings, PushResponse, DEFAULT_TIMEOUT};
 use crate::subscription::Subscription;
 
-/// Default number of requests in flight per client.
-pub const DEFAULT_CONCURRENCY: usize = 100;
+/// Default bound on requests in flight per batch, all origins together, with
+/// [`Concurrency::Auto`].
+pub const DEFAULT_MAX_CONCURRENCY: usize = 2000;
+
+/// How many targets of a batch are in progress at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+  /// Exactly this many, whatever their origins.
+  Fixed(usize),
+  /// Per push-service origin an adaptive limit ([`crate::limiter`]), `max` in total.
+  Auto {
+    /// Bound on all origins together.
+    max: usize,
+  },
+}
+
+/// What one attempt showed about its push service's capacity (for [`crate::limiter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback {
+  /// An attempt is about to be sent.
+  Sending,
+  /// An answer that is not a congestion signal, after this long.
+  Answered(Duration),
+  /// 429, 5xx, Windows' 406 throttle, a timeout or a network error.
+  Congested,
+}
 
 /// Client-wide settings.
 #[derive(Debug, Clone)]
@@ -29,8 +53,8 @@ pub struct ClientConfig {
   pub defaults: RequestOptions,
   /// Total timeout per attempt.
   pub timeout: Duration,
-  /// Requests in flight at once (fan-out).
-  pub concurrency: usize,
+  /// Targets in progress at once (fan-out).
+  pub concurrency: Concurrency,
   /// Retry policy.
   pub retry: RetryPolicy,
   /// Proxy and extra CA.
@@ -48,7 +72,9 @@ impl ClientConfig {
         ..RequestOptions::default()
       },
       timeout: DEFAULT_TIMEOUT,
-      concurrency: DEFAULT_CONCURRENCY,
+      concurrency: Concurrency::Auto {
+        max: DEFAULT_MAX_CONCURRENCY,
+      },
       retry: RetryPolicy::default(),
       http: HttpSettings::default(),
       endpoint_policy: EndpointPolicy::default(),
@@ -238,13 +264,15 @@ impl WebPushClient {
   }
 
   /// Delivers one message, retrying transient failures; never fails, always an outcome.
-  /// `aborted` is polled before each attempt and cuts retry waits short.
+  /// `aborted` is polled before each attempt and cuts retry waits short; `feedback` hears
+  /// what each attempt showed.
   pub async fn deliver(
     &self,
     index: u64,
     target: Target,
     keep_headers: bool,
     aborted: &tokio::sync::watch::Receiver<bool>,
+    feedback: &(dyn Fn(Feedback) + Send + Sync),
   ) -> Outcome {
     let prepared = self.prepare(&target).and_then(|(subscription, options)| {
       let request = request::build(
@@ -267,8 +295,15 @@ impl WebPushClient {
         return Outcome::aborted(index, target.endpoint, attempts);
       }
       attempts += 1;
+      feedback(Feedback::Sending);
+      let sent_at = Instant::now();
       let result = self.http.send(&request, Some(self.config.timeout)).await;
-      let (kind, response, error, retry_after) = match classify(result, service, SystemTime::now()) {
+      let attempt = classify(result, service, SystemTime::now());
+      feedback(match attempt {
+        Attempt::Done(..) => Feedback::Answered(sent_at.elapsed()),
+        Attempt::Retry(..) => Feedback::Congested,
+      });
+      let (kind, response, error, retry_after) = match attempt {
         Attempt::Done(kind, response) => (kind, response, None, None),
         Attempt::Retry(retry_after, response, error) => {
           match self.config.retry.next_delay(

@@ -3,18 +3,39 @@
 //! workers are behind), each gets exactly one [`Outcome`], and the batch aggregates them:
 //! counters for everything, lists only for what the caller must act on (gone, rejected,
 //! failed).
+//!
+//! With [`Concurrency::Auto`] every push-service origin has its own queue and its own
+//! adaptive limit ([`AdaptiveLimit`]): a slow or throttling origin fills its own queue and
+//! limit, and the others go on (until its queue holds the whole buffer).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::client::{Outcome, OutcomeKind, Target, WebPushClient};
+use crate::client::{Concurrency, Feedback, Outcome, OutcomeKind, Target, WebPushClient};
+use crate::limiter::AdaptiveLimit;
 
 /// Targets buffered between the producer and the workers, per unit of concurrency.
 const BUFFER_PER_WORKER: usize = 2;
+/// With [`Concurrency::Auto`], targets queued (not yet in progress) at most, all origins together.
+const AUTO_BUFFER: usize = 4096;
+
+/// One origin's share of a batch, at a point in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginProgress {
+  /// `scheme://host[:port]`.
+  pub origin: String,
+  /// Targets in progress.
+  pub in_flight: usize,
+  /// Its current limit.
+  pub limit: usize,
+  /// Targets waiting for it.
+  pub queued: usize,
+}
 
 /// Counters at a point in time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,9 +79,18 @@ struct Tally {
   lists: Mutex<(Vec<Outcome>, Vec<Outcome>, Vec<Outcome>)>,
   /// Every outcome not yet taken by [`Batch::take_outcomes`], when the batch streams them.
   stream: Option<Mutex<Vec<Outcome>>>,
+  /// Targets in progress.
+  in_flight: AtomicUsize,
+  /// Per-origin queues and limits (empty with a fixed concurrency).
+  origins: Mutex<Origins>,
 }
 
 impl Tally {
+  fn origins(&self) -> std::sync::MutexGuard<'_, Origins> {
+    // Updates under this lock are plain field writes: a panic cannot leave them half-done.
+    self.origins.lock().unwrap_or_else(|p| p.into_inner())
+  }
+
   fn record(&self, outcome: Outcome) {
     if let Some(stream) = &self.stream {
       stream
@@ -113,14 +143,30 @@ impl Batch {
   /// Starts the workers on the current tokio runtime. With `stream_outcomes`, every outcome
   /// (sent ones included) is also kept for [`Batch::take_outcomes`] until taken.
   pub fn start(client: Arc<WebPushClient>, stream_outcomes: bool) -> Self {
-    let concurrency = client.config().concurrency.max(1);
-    let (sender, receiver) = mpsc::channel(concurrency * BUFFER_PER_WORKER);
     let (abort, aborted) = watch::channel(false);
     let tally = Arc::new(Tally {
       stream: stream_outcomes.then(Mutex::default),
       ..Tally::default()
     });
-    let driver = tokio::spawn(drive(client, receiver, concurrency, tally.clone(), aborted));
+    let (sender, driver) = match client.config().concurrency {
+      Concurrency::Fixed(concurrency) => {
+        let concurrency = concurrency.max(1);
+        let (sender, receiver) = mpsc::channel(concurrency * BUFFER_PER_WORKER);
+        let driver = tokio::spawn(drive(client, receiver, concurrency, tally.clone(), aborted));
+        (sender, driver)
+      }
+      Concurrency::Auto { max } => {
+        let (sender, receiver) = mpsc::channel(max.clamp(1, AUTO_BUFFER));
+        let driver = tokio::spawn(drive_per_origin(
+          client,
+          receiver,
+          max.max(1),
+          tally.clone(),
+          aborted,
+        ));
+        (sender, driver)
+      }
+    };
     Self {
       sender: Mutex::new(Some(sender)),
       driver: tokio::sync::Mutex::new(Some(driver)),
@@ -157,6 +203,28 @@ impl Batch {
   /// Current counters.
   pub fn progress(&self) -> Progress {
     self.tally.progress()
+  }
+
+  /// Targets in progress now.
+  pub fn in_flight(&self) -> usize {
+    self.tally.in_flight.load(Ordering::Acquire)
+  }
+
+  /// Each origin's limit, in-flight and queued targets (empty with a fixed concurrency).
+  pub fn origins(&self) -> Vec<OriginProgress> {
+    let origins = self.tally.origins();
+    let mut list: Vec<OriginProgress> = origins
+      .by_origin
+      .iter()
+      .map(|(origin, o)| OriginProgress {
+        origin: origin.clone(),
+        in_flight: o.in_flight,
+        limit: o.limit.limit(),
+        queued: o.queue.len(),
+      })
+      .collect();
+    list.sort_by(|a, b| a.origin.cmp(&b.origin));
+    list
   }
 
   /// The outcomes recorded since the last call, in the order they happened (empty unless
@@ -214,12 +282,148 @@ async fn drive(
       break;
     };
     let (client, tally, aborted) = (client.clone(), tally.clone(), aborted.clone());
+    tally.in_flight.fetch_add(1, Ordering::AcqRel);
     tasks.spawn(async move {
-      let outcome = client.deliver(index, target, false, &aborted).await;
+      let outcome = client.deliver(index, target, false, &aborted, &|_| {}).await;
+      tally.in_flight.fetch_sub(1, Ordering::AcqRel);
       tally.record(outcome);
       drop(permit);
     });
     while tasks.try_join_next().is_some() {}
   }
   while tasks.join_next().await.is_some() {}
+}
+
+/// One origin's queue and limit.
+struct OriginQueue {
+  queue: VecDeque<(u64, Target)>,
+  in_flight: usize,
+  limit: AdaptiveLimit,
+}
+
+/// The per-origin state of a [`Concurrency::Auto`] batch.
+#[derive(Default)]
+struct Origins {
+  by_origin: HashMap<String, OriginQueue>,
+  /// Origins with queued targets, in the order they are served (round robin).
+  backlog: VecDeque<String>,
+  queued: usize,
+}
+
+/// `scheme://host[:port]` of an endpoint, lower-case (what the pool keys connections by);
+/// the whole text if it is not a URL (it is rejected before any request).
+fn origin_key(endpoint: &str) -> String {
+  let start = endpoint.find("://").map_or(0, |i| i + 3);
+  let end = endpoint[start..]
+    .find(['/', '?', '#'])
+    .map_or(endpoint.len(), |i| start + i);
+  endpoint[..end].to_ascii_lowercase()
+}
+
+/// Serves every origin from its own queue, within its adaptive limit and `max` in total.
+async fn drive_per_origin(
+  client: Arc<WebPushClient>,
+  mut receiver: mpsc::Receiver<(u64, Target)>,
+  max: usize,
+  tally: Arc<Tally>,
+  aborted: watch::Receiver<bool>,
+) {
+  let mut tasks = JoinSet::new();
+  let mut input_open = true;
+  loop {
+    let queued = start_ready(&client, &tally, &aborted, max, &mut tasks);
+    if !input_open && queued == 0 && tasks.is_empty() {
+      break;
+    }
+    tokio::select! {
+      received = receiver.recv(), if input_open && queued < AUTO_BUFFER => match received {
+        Some((index, target)) if *aborted.borrow() => tally.record(Outcome::aborted(index, target.endpoint, 0)),
+        Some((index, target)) => {
+          let origin = origin_key(&target.endpoint);
+          let mut origins = tally.origins();
+          let Origins { by_origin, backlog, queued } = &mut *origins;
+          let entry = by_origin.entry(origin.clone()).or_insert_with(|| OriginQueue {
+            queue: VecDeque::new(),
+            in_flight: 0,
+            limit: AdaptiveLimit::new(max),
+          });
+          if entry.queue.is_empty() {
+            backlog.push_back(origin);
+          }
+          entry.queue.push_back((index, target));
+          *queued += 1;
+        }
+        None => input_open = false,
+      },
+      Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+    }
+  }
+}
+
+/// Starts every queued target its origin's limit and `max` allow; returns how many stay queued.
+fn start_ready(
+  client: &Arc<WebPushClient>,
+  tally: &Arc<Tally>,
+  aborted: &watch::Receiver<bool>,
+  max: usize,
+  tasks: &mut JoinSet<()>,
+) -> usize {
+  let stop = *aborted.borrow();
+  let mut origins = tally.origins();
+  let Origins {
+    by_origin,
+    backlog,
+    queued,
+  } = &mut *origins;
+  let mut rounds = backlog.len();
+  while rounds > 0 && (stop || tally.in_flight.load(Ordering::Acquire) < max) {
+    rounds -= 1;
+    let Some(origin) = backlog.pop_front() else { break };
+    let Some(entry) = by_origin.get_mut(&origin) else {
+      continue;
+    };
+    while entry.in_flight < entry.limit.limit() || stop {
+      let Some((index, target)) = entry.queue.pop_front() else {
+        break;
+      };
+      *queued -= 1;
+      if stop {
+        tally.record(Outcome::aborted(index, target.endpoint, 0));
+        continue;
+      }
+      entry.in_flight += 1;
+      tally.in_flight.fetch_add(1, Ordering::AcqRel);
+      let (client, shared, aborted, key) = (client.clone(), tally.clone(), aborted.clone(), origin.clone());
+      tasks.spawn(async move {
+        let tally = shared;
+        // The limit's epoch when the current attempt was sent (its congestion signal counts
+        // only if no cut came in between).
+        let epoch = AtomicU64::new(0);
+        let feedback = |signal: Feedback| {
+          let mut origins = tally.origins();
+          let Some(entry) = origins.by_origin.get_mut(&key) else {
+            return;
+          };
+          match signal {
+            Feedback::Sending => epoch.store(entry.limit.epoch(), Ordering::Relaxed),
+            Feedback::Answered(latency) => entry.limit.on_answer(latency, entry.in_flight),
+            Feedback::Congested => entry.limit.on_congestion(epoch.load(Ordering::Relaxed)),
+          }
+        };
+        let outcome = client.deliver(index, target, false, &aborted, &feedback).await;
+        if let Some(entry) = tally.origins().by_origin.get_mut(&key) {
+          entry.in_flight -= 1;
+        }
+        tally.in_flight.fetch_sub(1, Ordering::AcqRel);
+        tally.record(outcome);
+      });
+      if tally.in_flight.load(Ordering::Acquire) >= max {
+        break;
+      }
+    }
+    if !entry.queue.is_empty() {
+      backlog.push_back(origin);
+    }
+  }
+  *queued
 }

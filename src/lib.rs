@@ -28,6 +28,8 @@ pub mod error;
 pub mod fanout;
 pub mod headers;
 pub mod keys;
+pub mod limiter;
+pub mod pool;
 pub mod push_services;
 pub mod request;
 pub mod retry;

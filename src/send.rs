@@ -1,6 +1,7 @@
-//! Sending a [`PushRequest`] with reqwest: rustls, HTTP/2 where the push service offers it
-//! (ALPN), pooled keep-alive connections shared by every call with the same settings,
-//! redirects never followed, response bodies read with a size cap.
+//! Sending a [`PushRequest`]: rustls, HTTP/2 where the push service offers it (ALPN), pooled
+//! connections shared by every call with the same settings ([`crate::pool`]: several HTTP/2
+//! connections per origin), redirects never followed, response bodies read with a size cap.
+//! Through a proxy, every connection is an HTTP CONNECT tunnel.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,6 +24,8 @@ pub struct HttpSettings {
   pub proxy: Option<String>,
   /// Extra trusted roots, PEM (one or more certificates).
   pub ca_pem: Option<String>,
+  /// HTTP/2 connections per origin at most (default [`crate::pool::DEFAULT_MAX_CONNECTIONS`]).
+  pub max_connections_per_origin: Option<usize>,
 }
 
 impl HttpSettings {
@@ -35,24 +38,54 @@ impl HttpSettings {
   }
 
   /// The proxy, validated: an http(s) URL with a host.
-  fn proxy(&self) -> Result<Option<reqwest::Proxy>> {
+  fn proxy(&self) -> Result<Option<crate::pool::Proxy>> {
     let Some(proxy) = &self.proxy else { return Ok(None) };
     let parsed = url::Url::parse(proxy).map_err(|e| Error::InvalidProxy {
       reason: format!("value is not a URL ({e})"),
     })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-      return Err(Error::InvalidProxy {
-        reason: format!(
-          "{} must be an http:// or https:// URL with a host",
-          redacted(proxy)
-        ),
-      });
-    }
-    reqwest::Proxy::all(parsed.as_str())
-      .map(Some)
-      .map_err(|e| Error::InvalidProxy {
-        reason: format!("is not usable ({e})"),
-      })
+    let https = match parsed.scheme() {
+      "https" => true,
+      "http" => false,
+      _ => return Err(not_http(proxy)),
+    };
+    let host = parsed
+      .host_str()
+      .filter(|h| !h.is_empty())
+      .ok_or_else(|| not_http(proxy))?;
+    let decode = |part: &str| {
+      percent_encoding::percent_decode_str(part)
+        .decode_utf8_lossy()
+        .into_owned()
+    };
+    let authorization = (!parsed.username().is_empty() || parsed.password().is_some()).then(|| {
+      use base64ct::Encoding;
+      let credentials = format!(
+        "{}:{}",
+        decode(parsed.username()),
+        decode(parsed.password().unwrap_or_default())
+      );
+      format!(
+        "Basic {}",
+        base64ct::Base64::encode_string(credentials.as_bytes())
+      )
+    });
+    Ok(Some(crate::pool::Proxy {
+      https,
+      host: host.to_owned(),
+      port: parsed
+        .port_or_known_default()
+        .unwrap_or(if https { 443 } else { 80 }),
+      authorization,
+    }))
+  }
+}
+
+fn not_http(proxy: &str) -> Error {
+  Error::InvalidProxy {
+    reason: format!(
+      "{} must be an http:// or https:// URL with a host",
+      redacted(proxy)
+    ),
   }
 }
 
@@ -82,34 +115,37 @@ impl PushResponse {
 }
 
 /// A pooled HTTP client for push requests.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HttpClient {
-  client: reqwest::Client,
+  pool: crate::pool::Pool,
 }
+
+const USER_AGENT: &str = concat!("web-push-rs/", env!("CARGO_PKG_VERSION"));
 
 /// The DER certificates of a PEM bundle, each checked usable as a trust anchor.
 fn certificates(pem: &[u8], source: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
-  let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::InvalidCa {
-    reason: format!("from {source} is not PEM ({e})"),
-  })?;
-  if certs.is_empty() {
-    return Err(Error::InvalidCa {
-      reason: format!("from {source} holds no certificate"),
-    });
-  }
-  // Every block must be a certificate a TLS client can trust (reqwest only finds out when
-  // building the client, with an opaque "builder error").
+  // Every block must be a certificate a TLS client can trust.
   use rustls::pki_types::{pem::PemObject, CertificateDer};
   let mut ders = Vec::new();
   for der in CertificateDer::pem_slice_iter(pem) {
     match der {
       Ok(der) if rustls::RootCertStore::empty().add(der.clone()).is_ok() => ders.push(der),
+      Err(rustls::pki_types::pem::Error::Base64Decode(e)) => {
+        return Err(Error::InvalidCa {
+          reason: format!("from {source} is not PEM ({e})"),
+        })
+      }
       _ => {
         return Err(Error::InvalidCa {
           reason: format!("from {source} has a PEM certificate block that is not a usable X.509 certificate"),
         })
       }
     }
+  }
+  if ders.is_empty() {
+    return Err(Error::InvalidCa {
+      reason: format!("from {source} holds no certificate"),
+    });
   }
   Ok(ders)
 }
@@ -131,11 +167,6 @@ impl HttpClient {
   /// (an unreadable file is skipped, as Node does). With extra roots, a server certificate that
   /// is one of them is accepted as it is (see [`crate::tls`]).
   pub fn new(options: &HttpSettings) -> Result<Self> {
-    let mut builder = reqwest::Client::builder()
-      .redirect(reqwest::redirect::Policy::none())
-      .connect_timeout(CONNECT_TIMEOUT)
-      .pool_idle_timeout(Duration::from_secs(90))
-      .user_agent(concat!("web-push-rs/", env!("CARGO_PKG_VERSION")));
     let mut roots = Vec::new();
     if let Some(path) = std::env::var_os("NODE_EXTRA_CA_CERTS") {
       if let Ok(pem) = std::fs::read(&path) {
@@ -145,17 +176,18 @@ impl HttpClient {
     if let Some(pem) = &options.ca_pem {
       roots.extend(certificates(pem.as_bytes(), "the ca option")?);
     }
-    if !roots.is_empty() {
-      // Node's `ca` semantics: a server certificate equal to one of them is trusted (src/tls.rs).
-      builder = builder.tls_backend_preconfigured(crate::tls::client_config(roots)?);
-    }
-    if let Some(proxy) = options.proxy()? {
-      builder = builder.proxy(proxy);
-    }
-    let client = builder.build().map_err(|e| Error::HttpClient {
-      reason: e.to_string(),
-    })?;
-    Ok(Self { client })
+    // Node's `ca` semantics: a server certificate equal to one of them is trusted (src/tls.rs).
+    let tls = crate::tls::client_config(roots)?;
+    let max = options
+      .max_connections_per_origin
+      .unwrap_or(crate::pool::DEFAULT_MAX_CONNECTIONS);
+    let pool = crate::pool::Pool::new(tls, max, options.proxy()?, USER_AGENT)?;
+    Ok(Self { pool })
+  }
+
+  /// Connections opened so far.
+  pub fn connections_opened(&self) -> u64 {
+    self.pool.connections_opened()
   }
 
   /// The shared client for `options` (built once, then reused: its connection pool is the point).
@@ -177,59 +209,25 @@ impl HttpClient {
   /// POSTs `request` and reads the answer; `timeout` bounds the whole exchange.
   pub async fn send(&self, request: &PushRequest, timeout: Option<Duration>) -> Result<PushResponse> {
     let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-    let map_err = |err: reqwest::Error| {
-      if err.is_timeout() {
-        Error::Timeout { ms: timeout_ms }
-      } else {
-        Error::Network {
-          reason: error_chain(&err),
-        }
-      }
+    let outgoing = crate::pool::Outgoing {
+      url: &request.endpoint,
+      headers: &request.headers,
+      body: request
+        .body
+        .as_deref()
+        .map(bytes::Bytes::copy_from_slice)
+        .unwrap_or_default(),
     };
-    let mut builder = self.client.post(request.endpoint.clone()).timeout(timeout);
-    for (name, value) in &request.headers {
-      if !name.eq_ignore_ascii_case("content-length") {
-        builder = builder.header(name.as_str(), value.as_str());
-      }
-    }
-    builder = builder.body(request.body.clone().unwrap_or_default());
-    let mut response = builder.send().await.map_err(map_err)?;
-    let status = response.status().as_u16();
-    let http_version = match response.version() {
-      reqwest::Version::HTTP_2 => "HTTP/2",
-      reqwest::Version::HTTP_10 => "HTTP/1.0",
-      _ => "HTTP/1.1",
-    };
-    let headers = response
-      .headers()
-      .iter()
-      .map(|(name, value)| {
-        (
-          name.as_str().to_owned(),
-          String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        )
-      })
-      .collect();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(map_err)? {
-      let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
-      body.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
-      if room <= chunk.len() {
-        break;
-      }
-    }
-    Ok(PushResponse {
-      status,
-      headers,
-      body: String::from_utf8_lossy(&body).into_owned(),
-      http_version,
-    })
+    tokio::time::timeout(timeout, self.pool.send(outgoing))
+      .await
+      .map_err(|_| Error::Timeout {
+        ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+      })?
   }
 }
 
 /// "outer: inner: innermost" for an error and its sources.
-fn error_chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
   let mut text = err.to_string();
   let mut source = err.source();
   while let Some(inner) = source {
@@ -252,7 +250,7 @@ mod tests {
     let proxy = |p: &str| {
       HttpClient::new(&HttpSettings {
         proxy: Some(p.into()),
-        ca_pem: None,
+        ..HttpSettings::default()
       })
       .unwrap_err()
     };
@@ -265,12 +263,12 @@ mod tests {
     );
     assert!(HttpClient::new(&HttpSettings {
       proxy: Some("http://127.0.0.1:3128".into()),
-      ca_pem: None
+      ..HttpSettings::default()
     })
     .is_ok());
     let ca = HttpClient::new(&HttpSettings {
-      proxy: None,
       ca_pem: Some("hello".into()),
+      ..HttpSettings::default()
     })
     .unwrap_err();
     assert_eq!(ca.code(), "ERR_INVALID_CA");

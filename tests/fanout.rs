@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use web_push_rs::client::{ClientConfig, MessageOptions, Target, WebPushClient};
+use web_push_rs::client::{ClientConfig, Concurrency, MessageOptions, Target, WebPushClient};
 use web_push_rs::fanout::Batch;
 use web_push_rs::keys::KeyPair;
 use web_push_rs::request::VapidDetails;
@@ -13,6 +13,10 @@ use web_push_rs::retry::RetryPolicy;
 use web_push_rs::testing::{CreatedSubscription, FaultAction, FaultScope, PushService, PushServiceConfig};
 
 fn client(concurrency: usize, timeout: Duration) -> (Arc<WebPushClient>, String) {
+  client_with(Concurrency::Fixed(concurrency), timeout, 3)
+}
+
+fn client_with(concurrency: Concurrency, timeout: Duration, attempts: u32) -> (Arc<WebPushClient>, String) {
   let pair = KeyPair::generate().unwrap();
   let public = pair.public_key.to_base64();
   let vapid = VapidDetails::new(
@@ -25,7 +29,7 @@ fn client(concurrency: usize, timeout: Duration) -> (Arc<WebPushClient>, String)
   config.concurrency = concurrency;
   config.timeout = timeout;
   config.retry = RetryPolicy {
-    attempts: 3,
+    attempts,
     max_delay: Duration::from_secs(2),
   };
   (Arc::new(WebPushClient::new(config).unwrap()), public)
@@ -224,5 +228,112 @@ async fn abort_stops_new_sends_and_reports_the_rest() {
   assert_eq!(report.sent, 2, "the two in flight finish");
   assert_eq!(report.failed.len(), 18);
   assert!(report.failed.iter().all(|o| o.code() == Some("ERR_ABORTED")));
+  service.close();
+}
+
+const AUTO: Concurrency = Concurrency::Auto { max: 2000 };
+
+async fn push_all(batch: &Batch, targets: Vec<Target>) {
+  let indexed: Vec<_> = targets
+    .into_iter()
+    .enumerate()
+    .map(|(i, t)| (i as u64, t))
+    .collect();
+  for chunk in indexed.chunks(256) {
+    batch.push(chunk.to_vec()).await;
+  }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_concurrency_a_stalled_origin_does_not_hold_back_a_fast_one() {
+  let slow = PushService::start(PushServiceConfig::default()).await.unwrap();
+  let fast = PushService::start(PushServiceConfig::default()).await.unwrap();
+  slow.fail_next(FaultScope::Any, FaultAction::Stall, 10_000);
+  let (client, key) = client_with(AUTO, Duration::from_secs(60), 1);
+  let payload: Arc<[u8]> = Arc::from(&b"fast"[..]);
+  let slow_sub = slow.subscribe(Some(&key)).unwrap();
+  let fast_sub = fast.subscribe(Some(&key)).unwrap();
+  // Interleaved, slow first: with one shared limit the stalled requests would take every slot.
+  let targets = (0..600)
+    .map(|i| target(if i % 2 == 0 { &slow_sub } else { &fast_sub }, &payload))
+    .collect();
+  let batch = Arc::new(Batch::start(client, false));
+  let pushing = tokio::spawn({
+    let batch = batch.clone();
+    async move { push_all(&batch, targets).await }
+  });
+  // Every fast target is delivered while the slow origin has not answered one request.
+  let deadline = Instant::now() + Duration::from_secs(30);
+  while fast.stats().accepted < 300 && Instant::now() < deadline {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+  }
+  assert_eq!(fast.stats().accepted, 300, "{:?}", batch.origins());
+  assert_eq!(batch.progress().done, 300, "only the fast ones are done");
+  let origins = batch.origins();
+  let slow_origin = origins.iter().find(|o| slow.origin() == o.origin).unwrap();
+  assert_eq!(slow_origin.in_flight + slow_origin.queued, 300, "{origins:?}");
+  assert!(slow_origin.in_flight <= slow_origin.limit, "{origins:?}");
+  batch.abort();
+  slow.close();
+  let report = batch.finish().await;
+  pushing.await.unwrap();
+  assert_eq!(report.total, 600);
+  assert_eq!(report.sent, 300);
+  assert_eq!(
+    report.failed.len(),
+    300,
+    "the stalled ones fail (aborted or reset), none lost"
+  );
+  fast.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_concurrency_the_limit_shrinks_under_429s_and_grows_back() {
+  let service = PushService::start(PushServiceConfig {
+    latency: Duration::from_millis(50),
+    ..PushServiceConfig::default()
+  })
+  .await
+  .unwrap();
+  service.fail_next(FaultScope::Any, status(429, Some("0")), 300);
+  let (client, key) = client_with(AUTO, Duration::from_secs(30), 20);
+  let payload: Arc<[u8]> = Arc::from(&b"x"[..]);
+  let sub = service.subscribe(Some(&key)).unwrap();
+  let batch = Arc::new(Batch::start(client, false));
+  let pushing = tokio::spawn({
+    let batch = batch.clone();
+    let targets = (0..1500).map(|_| target(&sub, &payload)).collect();
+    async move { push_all(&batch, targets).await }
+  });
+  let (mut lowest, mut last) = (usize::MAX, 0);
+  let mut lowest_at_429s = 0;
+  while batch.progress().done < 1500 {
+    if let Some(origin) = batch.origins().first() {
+      if origin.limit < lowest {
+        lowest = origin.limit;
+        lowest_at_429s = service.stats().by_status.get(&429).copied().unwrap_or(0);
+      }
+      last = origin.limit;
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+  }
+  pushing.await.unwrap();
+  let report = batch.finish().await;
+  assert_eq!(
+    report.sent,
+    1500,
+    "every target sent in the end: {:?}",
+    report.failed.first()
+  );
+  eprintln!("limit: 100 → lowest {lowest} (after {lowest_at_429s} 429s) → {last}");
+  assert!(
+    lowest < 50,
+    "the 429s cut the limit at least twice, from 100 to {lowest}"
+  );
+  assert!(
+    lowest_at_429s >= 100,
+    "the cuts came with the 429s ({lowest_at_429s})"
+  );
+  assert!(last > lowest + 5, "the limit grew back: {lowest} → {last}");
   service.close();
 }

@@ -101,7 +101,7 @@ async fn tls_service_negotiates_http2_with_its_ca() {
 
   let client = HttpClient::new(&HttpSettings {
     ca_pem: service.ca_pem().map(str::to_owned),
-    proxy: None,
+    ..HttpSettings::default()
   })
   .unwrap();
   let response = client.send(&req, None).await.unwrap();

@@ -11,7 +11,7 @@ use super::{
   VapidInput,
 };
 use crate::batch_row::parse_rows;
-use crate::client::{ClientConfig, Outcome, OutcomeKind, WebPushClient};
+use crate::client::{ClientConfig, Concurrency, Outcome, OutcomeKind, WebPushClient};
 use crate::error::{Error, Result};
 use crate::fanout::{Batch, Progress, Report};
 use crate::send::HttpSettings;
@@ -39,8 +39,12 @@ pub struct ClientOptionsInput {
   pub content_encoding: Option<String>,
   /// Timeout per attempt (ms).
   pub timeout_ms: Option<f64>,
-  /// Requests in flight, 1..10000.
-  pub concurrency: Option<f64>,
+  /// `'auto'` (default: adaptive per origin) or a fixed number of targets at once, 1..10000.
+  pub concurrency: Option<Either<f64, String>>,
+  /// With `'auto'`: targets in progress at most, all origins together, 1..100000.
+  pub max_concurrency: Option<f64>,
+  /// HTTP/2 connections per push-service origin at most, 1..256.
+  pub max_connections_per_origin: Option<f64>,
   /// `false` (one attempt) or retry details.
   pub retry: Option<Either<bool, RetryInput>>,
   /// Proxy URL.
@@ -122,6 +126,23 @@ pub struct ProgressOutput {
   pub rejected: f64,
   /// Failed.
   pub failed: f64,
+  /// Targets in progress now (sending, or waiting to retry).
+  pub in_flight: f64,
+  /// With `concurrency: 'auto'`, each push-service origin's limit and load.
+  pub origins: Vec<OriginProgressOutput>,
+}
+
+/// One origin's share of a running batch.
+#[napi(object)]
+pub struct OriginProgressOutput {
+  /// `scheme://host[:port]`.
+  pub origin: String,
+  /// Targets in progress.
+  pub in_flight: f64,
+  /// Its current adaptive limit.
+  pub limit: f64,
+  /// Targets waiting for it.
+  pub queued: f64,
 }
 
 impl From<Progress> for ProgressOutput {
@@ -132,6 +153,8 @@ impl From<Progress> for ProgressOutput {
       gone: p.gone as f64,
       rejected: p.rejected as f64,
       failed: p.failed as f64,
+      in_flight: 0.0,
+      origins: Vec::new(),
     }
   }
 }
@@ -216,10 +239,34 @@ fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
   if let Some(timeout) = millis(input.timeout_ms, "timeoutMs", true)? {
     config.timeout = timeout;
   }
-  if let Some(concurrency) = input.concurrency {
-    let rule = "an integer from 1 to 10000";
-    config.concurrency = integer_in(concurrency, 1.0, 10_000.0, "options.concurrency", rule)? as usize;
-  }
+  let max = match input.max_concurrency {
+    Some(max) => {
+      let rule = "an integer from 1 to 100000";
+      integer_in(max, 1.0, 100_000.0, "options.maxConcurrency", rule)? as usize
+    }
+    None => crate::client::DEFAULT_MAX_CONCURRENCY,
+  };
+  config.concurrency = match input.concurrency {
+    None => Concurrency::Auto { max },
+    Some(Either::B(word)) if word == "auto" => Concurrency::Auto { max },
+    Some(Either::B(word)) => {
+      return Err(Error::InvalidArgType {
+        field: "options.concurrency".into(),
+        rule: "'auto' or an integer from 1 to 10000",
+        got: format!("string {word:?}"),
+      })
+    }
+    Some(Either::A(n)) => {
+      if input.max_concurrency.is_some() {
+        return Err(Error::InvalidOption {
+          name: "maxConcurrency",
+          reason: "bounds concurrency 'auto'; with a fixed concurrency it has no meaning",
+        });
+      }
+      let rule = "'auto' or an integer from 1 to 10000";
+      Concurrency::Fixed(integer_in(n, 1.0, 10_000.0, "options.concurrency", rule)? as usize)
+    }
+  };
   match input.retry {
     None => {}
     Some(Either::A(false)) => config.retry.attempts = 1,
@@ -240,9 +287,20 @@ fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
       }
     }
   }
+  let max_connections = match input.max_connections_per_origin {
+    Some(n) => Some(integer_in(
+      n,
+      1.0,
+      256.0,
+      "options.maxConnectionsPerOrigin",
+      "an integer from 1 to 256",
+    )? as usize),
+    None => None,
+  };
   config.http = HttpSettings {
     proxy: input.proxy,
     ca_pem: ca_pem(input.ca),
+    max_connections_per_origin: max_connections,
   };
   if let Some(policy) = &input.endpoint_policy {
     config.endpoint_policy = policy.parse()?;
@@ -315,7 +373,13 @@ impl NativeClient {
       })?
       .into_target(&None, &payloads);
     let (_never, aborted) = tokio::sync::watch::channel(false);
-    Ok(self.inner.deliver(index, target, true, &aborted).await.into())
+    Ok(
+      self
+        .inner
+        .deliver(index, target, true, &aborted, &|_| {})
+        .await
+        .into(),
+    )
   }
 }
 
@@ -372,6 +436,18 @@ impl NativeBatch {
     let mut progress = ProgressOutput::from(self.inner.progress());
     progress.done += refused;
     progress.rejected += refused;
+    progress.in_flight = self.inner.in_flight() as f64;
+    progress.origins = self
+      .inner
+      .origins()
+      .into_iter()
+      .map(|o| OriginProgressOutput {
+        origin: o.origin,
+        in_flight: o.in_flight as f64,
+        limit: o.limit as f64,
+        queued: o.queued as f64,
+      })
+      .collect();
     progress
   }
 

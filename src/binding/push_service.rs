@@ -118,6 +118,21 @@ pub struct PushServiceOptions {
   pub http2: Option<bool>,
   /// `mozilla` | `apple` | `fcm` | `wns`.
   pub profile: Option<String>,
+  /// Answer every request after this many milliseconds (0..60000).
+  pub latency_ms: Option<f64>,
+  /// `SETTINGS_MAX_CONCURRENT_STREAMS` per HTTP/2 connection (1..10000; hyper's 200 by default).
+  pub max_concurrent_streams: Option<f64>,
+  /// Answer 429 with `Retry-After` while more requests than this are in progress.
+  pub over_capacity: Option<OverCapacityInput>,
+}
+
+/// `startPushService({ overCapacity })`.
+#[napi(object, object_to_js = false)]
+pub struct OverCapacityInput {
+  /// Requests in progress at most (1..1000000); one more is answered 429.
+  pub max_in_flight: f64,
+  /// `Retry-After` of the 429, seconds (0..3600, default 1).
+  pub retry_after: Option<f64>,
 }
 
 const NEEDS_ONE: crate::Error = crate::Error::InvalidOption {
@@ -211,6 +226,12 @@ pub struct ServiceStatsOutput {
   pub accepted: f64,
   /// Answers by status code.
   pub by_status: HashMap<String, f64>,
+  /// TCP connections accepted.
+  pub connections: f64,
+  /// Most requests in progress at once.
+  pub peak_in_flight: f64,
+  /// Most requests in progress at once on one connection (HTTP/2 streams).
+  pub peak_streams_per_connection: f64,
 }
 
 /// A running local push service.
@@ -328,6 +349,9 @@ impl PushServiceHandle {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v as f64))
         .collect(),
+      connections: stats.connections as f64,
+      peak_in_flight: stats.peak_in_flight as f64,
+      peak_streams_per_connection: stats.peak_streams_per_connection as f64,
     }
   }
 
@@ -353,6 +377,9 @@ async fn start(options: Option<PushServiceOptions>) -> crate::Result<PushService
     sink: None,
     http2: None,
     profile: None,
+    latency_ms: None,
+    max_concurrent_streams: None,
+    over_capacity: None,
   });
   let profile = match options.profile.as_deref() {
     None => None,
@@ -368,12 +395,51 @@ async fn start(options: Option<PushServiceOptions>) -> crate::Result<PushService
     "options.port",
     "an integer 0..65535",
   )?;
+  let latency = integer_in(
+    options.latency_ms.unwrap_or(0.0),
+    0.0,
+    60_000.0,
+    "options.latencyMs",
+    "an integer number of milliseconds from 0 to 60000",
+  )?;
+  let max_concurrent_streams = match options.max_concurrent_streams {
+    Some(n) => Some(integer_in(
+      n,
+      1.0,
+      10_000.0,
+      "options.maxConcurrentStreams",
+      "an integer from 1 to 10000",
+    )? as u32),
+    None => None,
+  };
+  let capacity = match options.over_capacity {
+    Some(c) => Some(crate::testing::Capacity {
+      max_in_flight: integer_in(
+        c.max_in_flight,
+        1.0,
+        1_000_000.0,
+        "options.overCapacity.maxInFlight",
+        "an integer from 1 to 1000000",
+      )? as u64,
+      retry_after: integer_in(
+        c.retry_after.unwrap_or(1.0),
+        0.0,
+        3600.0,
+        "options.overCapacity.retryAfter",
+        "an integer number of seconds from 0 to 3600",
+      )? as u64,
+    }),
+    None => None,
+  };
   let inner = PushService::start(PushServiceConfig {
     port: port as u16,
     tls: options.tls.unwrap_or(false),
     sink: options.sink.unwrap_or(false),
     http2: options.http2.unwrap_or(true),
     profile,
+    latency: std::time::Duration::from_millis(latency as u64),
+    max_concurrent_streams,
+    capacity,
   })
   .await?;
   Ok(PushServiceHandle { inner })

@@ -138,6 +138,7 @@ fn prepare(input: RequestInput) -> Result<Prepared> {
     http: HttpSettings {
       proxy: given(input.proxy),
       ca_pem: ca_pem(input.ca),
+      ..HttpSettings::default()
     },
     timeout,
   })

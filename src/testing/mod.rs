@@ -37,6 +37,22 @@ pub struct PushServiceConfig {
   /// Answer like this vendor's service (endpoint shape, error bodies and headers, extra
   /// checks); `None` is the generic autopush-like service at `/push/{id}`.
   pub profile: Option<Service>,
+  /// Every request is answered after this long (a service that far away).
+  pub latency: std::time::Duration,
+  /// `SETTINGS_MAX_CONCURRENT_STREAMS` on each HTTP/2 connection (hyper's 200 when `None`).
+  pub max_concurrent_streams: Option<u32>,
+  /// Over capacity: a request arriving while more than this many are in progress is answered
+  /// 429 with `Retry-After: retry_after` seconds.
+  pub capacity: Option<Capacity>,
+}
+
+/// An over-capacity rule ([`PushServiceConfig::capacity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+  /// Requests in progress at most (the one arriving included).
+  pub max_in_flight: u64,
+  /// `Retry-After` of the 429 answer, seconds.
+  pub retry_after: u64,
 }
 
 impl Default for PushServiceConfig {
@@ -47,6 +63,9 @@ impl Default for PushServiceConfig {
       http2: true,
       sink: false,
       profile: None,
+      latency: std::time::Duration::ZERO,
+      max_concurrent_streams: None,
+      capacity: None,
     }
   }
 }
@@ -140,6 +159,12 @@ pub struct ServiceStats {
   pub accepted: u64,
   /// Answers by status (faults included; stalls and resets are not answers).
   pub by_status: std::collections::BTreeMap<u16, u64>,
+  /// TCP connections accepted.
+  pub connections: u64,
+  /// Most requests in progress at once, all connections together.
+  pub peak_in_flight: u64,
+  /// Most requests in progress at once on one connection (HTTP/2 streams).
+  pub peak_streams_per_connection: u64,
 }
 
 /// Who holds a subscription's private key.
@@ -174,6 +199,10 @@ pub(crate) struct Shared {
   /// Set to true when the service closes; every connection task watches it.
   pub(crate) stopped: tokio::sync::watch::Receiver<bool>,
   connections: std::sync::atomic::AtomicU64,
+  pub(crate) latency: std::time::Duration,
+  pub(crate) max_concurrent_streams: Option<u32>,
+  pub(crate) capacity: Option<Capacity>,
+  pub(crate) load: server::Load,
 }
 
 impl Shared {
@@ -327,6 +356,10 @@ impl PushService {
       state: Mutex::default(),
       stopped: stopped.clone(),
       connections: Default::default(),
+      latency: config.latency,
+      max_concurrent_streams: config.max_concurrent_streams,
+      capacity: config.capacity,
+      load: server::Load::default(),
     });
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
     tokio::spawn(server::serve(
@@ -437,7 +470,9 @@ impl PushService {
 
   /// Request counters.
   pub fn stats(&self) -> ServiceStats {
-    self.shared.lock().stats.clone()
+    let mut stats = self.shared.lock().stats.clone();
+    self.shared.load.fill(&mut stats);
+    stats
   }
 
   fn id_of(&self, endpoint: &str) -> Option<String> {

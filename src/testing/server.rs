@@ -1,5 +1,6 @@
 //! The HTTP plumbing of the push service: accept loop, TLS, HTTP/1.1 + HTTP/2, routing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,11 +12,56 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::websocket::{self, SUBPROTOCOL};
-use super::{FaultAction, Rejection, Shared};
+use super::{FaultAction, Rejection, ServiceStats, Shared};
 use crate::push_services::{self, FailureKind, Service};
 
 /// Bodies above this are not even read (the 413 check needs only to see "more than 4096").
 const READ_LIMIT: usize = 1024 * 1024;
+
+/// Connections and requests in progress, with their peaks.
+#[derive(Debug, Default)]
+pub(crate) struct Load {
+  connections: AtomicU64,
+  in_flight: AtomicU64,
+  peak_in_flight: AtomicU64,
+  peak_streams: AtomicU64,
+}
+
+impl Load {
+  pub(crate) fn fill(&self, stats: &mut ServiceStats) {
+    stats.connections = self.connections.load(Ordering::Acquire);
+    stats.peak_in_flight = self.peak_in_flight.load(Ordering::Acquire);
+    stats.peak_streams_per_connection = self.peak_streams.load(Ordering::Acquire);
+  }
+}
+
+/// A request in progress on a connection (counted until dropped); `now` is the service-wide count.
+struct InProgress<'a> {
+  load: &'a Load,
+  connection: &'a AtomicU64,
+  now: u64,
+}
+
+impl<'a> InProgress<'a> {
+  fn start(load: &'a Load, connection: &'a AtomicU64) -> Self {
+    let now = load.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
+    load.peak_in_flight.fetch_max(now, Ordering::AcqRel);
+    let streams = connection.fetch_add(1, Ordering::AcqRel) + 1;
+    load.peak_streams.fetch_max(streams, Ordering::AcqRel);
+    Self {
+      load,
+      connection,
+      now,
+    }
+  }
+}
+
+impl Drop for InProgress<'_> {
+  fn drop(&mut self) {
+    self.load.in_flight.fetch_sub(1, Ordering::AcqRel);
+    self.connection.fetch_sub(1, Ordering::AcqRel);
+  }
+}
 
 pub(crate) async fn serve(
   listener: TcpListener,
@@ -31,6 +77,7 @@ pub(crate) async fn serve(
     };
     let Ok((stream, _)) = accepted else { continue };
     let _ = stream.set_nodelay(true);
+    shared.load.connections.fetch_add(1, Ordering::AcqRel);
     let shared = shared.clone();
     let acceptor = acceptor.clone();
     let mut stopped = stopped.clone();
@@ -57,13 +104,35 @@ async fn serve_connection<I>(io: I, shared: Arc<Shared>)
 where
   I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+  let streams = Arc::new(AtomicU64::new(0));
+  let max_streams = shared.max_concurrent_streams;
   let service = hyper::service::service_fn(move |request| {
     let shared = shared.clone();
+    let streams = streams.clone();
     async move {
       let response = if is_websocket_upgrade(&request) {
         Some(upgrade(shared.clone(), request))
       } else {
-        handle(&shared, request).await
+        let in_progress = InProgress::start(&shared.load, &streams);
+        let over = shared
+          .capacity
+          .filter(|c| in_progress.now > c.max_in_flight)
+          .map(|c| c.retry_after);
+        if !shared.latency.is_zero() {
+          tokio::time::sleep(shared.latency).await;
+        }
+        match over {
+          Some(retry_after) => {
+            let _ = request.into_body().collect().await;
+            let mut response = error_response(429, "over capacity: too many requests in progress");
+            response.headers_mut().insert(
+              hyper::header::RETRY_AFTER,
+              hyper::header::HeaderValue::from(retry_after),
+            );
+            Some(response)
+          }
+          None => handle(&shared, request).await,
+        }
       };
       if let Some(response) = &response {
         shared.count_answer(response.status().as_u16());
@@ -72,9 +141,11 @@ where
       response.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset"))
     }
   });
-  let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-    .serve_connection_with_upgrades(io, service)
-    .await;
+  let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+  if let Some(max) = max_streams {
+    builder.http2().max_concurrent_streams(max);
+  }
+  let _ = builder.serve_connection_with_upgrades(io, service).await;
 }
 
 fn is_websocket_upgrade(request: &Request<Incoming>) -> bool {

@@ -1,0 +1,161 @@
+//! How many requests one push-service origin gets at once: an AIMD limit with slow start,
+//! the way TCP sizes its congestion window, with latency as a brake.
+//!
+//! - **Slow start**: from [`INITIAL_LIMIT`], every answer adds one (the limit doubles each
+//!   round trip) until the first congestion signal or until latency leaves its floor.
+//! - **Additive increase**: then every answer adds [`INCREASE`] (the limit grows by ~5% a
+//!   round trip), so it keeps probing for more room.
+//! - Growth needs both a **full limit** (an answer while at least 90% of it was in flight:
+//!   a batch that is held back elsewhere, by its input or the CPU, does not inflate it) and
+//!   a **latency near its floor** (≤ 2 × the fastest answer seen + 20 ms): past that, more in
+//!   flight only queues, here or at the service.
+//! - **Multiplicative decrease**: a congestion signal (429, 503 and other 5xx, Windows' 406
+//!   throttle, a timeout, a connection reset) multiplies the limit by [`DECREASE`], at most
+//!   once per round trip: signals from requests started before the last cut are ignored
+//!   (they describe the old limit).
+//!
+//! A gradient limiter (Netflix's concurrency-limits) reacts to latency alone; push services
+//! answer 429/503 when they are over capacity, which AIMD uses directly, and the latency
+//! brake keeps it from growing a queue. The limit stays in `1..=max`.
+
+use std::time::Duration;
+
+/// The limit an origin starts with (one HTTP/2 connection's streams at most services).
+pub const INITIAL_LIMIT: f64 = 100.0;
+/// Added per answer after slow start (5% of the limit per round trip).
+pub const INCREASE: f64 = 0.05;
+/// The factor applied on congestion.
+pub const DECREASE: f64 = 0.7;
+/// Latency counts as near its floor up to `floor × LATENCY_FACTOR + LATENCY_SLACK`.
+const LATENCY_FACTOR: u32 = 2;
+const LATENCY_SLACK: Duration = Duration::from_millis(20);
+
+/// The adaptive in-flight limit of one origin.
+#[derive(Debug, Clone)]
+pub struct AdaptiveLimit {
+  limit: f64,
+  max: f64,
+  slow_start: bool,
+  floor: Option<Duration>,
+  epoch: u64,
+}
+
+impl AdaptiveLimit {
+  /// Starts at [`INITIAL_LIMIT`] (or `max` if lower).
+  pub fn new(max: usize) -> Self {
+    let max = max.max(1) as f64;
+    Self {
+      limit: INITIAL_LIMIT.min(max),
+      max,
+      slow_start: true,
+      floor: None,
+      epoch: 0,
+    }
+  }
+
+  /// Requests allowed in flight now.
+  pub fn limit(&self) -> usize {
+    self.limit as usize
+  }
+
+  /// The current epoch: give it back with the request's feedback.
+  pub fn epoch(&self) -> u64 {
+    self.epoch
+  }
+
+  /// An answer that is not a congestion signal, after `latency`, with `in_flight` requests
+  /// out (this one included).
+  pub fn on_answer(&mut self, latency: Duration, in_flight: usize) {
+    let floor = *self.floor.get_or_insert(latency);
+    self.floor = Some(floor.min(latency));
+    if latency > floor * LATENCY_FACTOR + LATENCY_SLACK {
+      self.slow_start = false;
+      return;
+    }
+    if (in_flight as f64) < self.limit * 0.9 {
+      return;
+    }
+    let step = if self.slow_start { 1.0 } else { INCREASE };
+    self.limit = (self.limit + step).min(self.max);
+  }
+
+  /// A congestion signal from a request started in `epoch`.
+  pub fn on_congestion(&mut self, epoch: u64) {
+    if epoch != self.epoch {
+      return;
+    }
+    self.epoch += 1;
+    self.slow_start = false;
+    self.limit = (self.limit * DECREASE).max(1.0);
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  const MS: Duration = Duration::from_millis(1);
+
+  /// One round trip at `latency` with the limit full.
+  fn round(limit: &mut AdaptiveLimit, latency: Duration) {
+    for _ in 0..limit.limit() {
+      let full = limit.limit();
+      limit.on_answer(latency, full);
+    }
+  }
+
+  #[test]
+  fn slow_start_doubles_each_round_trip_then_growth_slows_after_congestion() {
+    let mut limit = AdaptiveLimit::new(10_000);
+    assert_eq!(limit.limit(), 100);
+    round(&mut limit, 50 * MS);
+    assert!(limit.limit() >= 190, "{}", limit.limit());
+    limit.on_congestion(limit.epoch());
+    let cut = limit.limit();
+    assert!((130..=140).contains(&cut), "{cut}");
+    round(&mut limit, 50 * MS);
+    let grown = limit.limit();
+    assert!(grown > cut && grown <= cut + cut / 10, "{cut} → {grown}");
+  }
+
+  #[test]
+  fn one_cut_per_round_trip() {
+    let mut limit = AdaptiveLimit::new(10_000);
+    let epoch = limit.epoch();
+    for _ in 0..50 {
+      limit.on_congestion(epoch);
+    }
+    assert_eq!(limit.limit(), 70);
+    limit.on_congestion(limit.epoch());
+    assert_eq!(limit.limit(), 49);
+  }
+
+  #[test]
+  fn does_not_grow_when_not_full_or_when_latency_leaves_its_floor() {
+    let mut limit = AdaptiveLimit::new(10_000);
+    for _ in 0..1000 {
+      limit.on_answer(50 * MS, 10);
+    }
+    assert_eq!(limit.limit(), 100, "not full: held back elsewhere");
+    limit.on_answer(50 * MS, 100);
+    assert_eq!(limit.limit(), 101);
+    for _ in 0..1000 {
+      limit.on_answer(200 * MS, 101);
+    }
+    assert_eq!(limit.limit(), 101, "latency 4 × its floor: only queueing");
+  }
+
+  #[test]
+  fn stays_within_bounds() {
+    let mut limit = AdaptiveLimit::new(150);
+    for _ in 0..10 {
+      round(&mut limit, MS);
+    }
+    assert_eq!(limit.limit(), 150);
+    for _ in 0..100 {
+      limit.on_congestion(limit.epoch());
+    }
+    assert_eq!(limit.limit(), 1);
+    assert_eq!(AdaptiveLimit::new(5).limit(), 5);
+  }
+}
