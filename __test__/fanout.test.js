@@ -131,7 +131,10 @@ test('async iterable input with per-target payloads and options; throttled progr
   assert.ok(seen.length >= 2, `progress during the batch, not only at the end: ${seen.length}`)
   const gaps = times.slice(1, -1).map((t, i) => t - times[i])
   assert.ok(gaps.every((gap) => gap >= 90), `throttled to ≤ 10/s (the final call aside): ${gaps.map(Math.round)}`)
-  assert.deepEqual(seen.at(-1), { done: 4, total: undefined, sent: 3, gone: 0, rejected: 1, failed: 0 })
+  const { origins, ...counters } = seen.at(-1)
+  assert.deepEqual(counters, { done: 4, total: undefined, sent: 3, gone: 0, rejected: 1, failed: 0, inFlight: 0 })
+  assert.deepEqual(origins.map((o) => [o.origin, o.inFlight, o.queued]), [[service.origin, 0, 0]], 'one origin, idle at the end')
+  assert.ok(origins[0].limit >= 1)
   await push.close()
 })
 

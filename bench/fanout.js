@@ -8,12 +8,11 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const https = require('node:https')
-const { performance } = require('node:perf_hooks')
 const webpushJs = require('web-push')
-const { WebPush, generateVAPIDKeys } = require('..')
+const webpush = require('..')
+const { WebPush, generateVAPIDKeys } = webpush
 const { generateSubscriptionKeys, decrypt } = require('../testing')
-const { startRemote } = require('./remote.js')
+const { startRemote, measure, subscriptions, webPushRun } = require('./common.js')
 
 const N = Number(process.env.BENCH_N || 10000)
 const MEMORY_N = Number(process.env.BENCH_MEMORY_N || 100000)
@@ -22,55 +21,19 @@ const payload = Buffer.alloc(1024, 'p')
 const vapidKeys = generateVAPIDKeys()
 const vapidDetails = { subject: 'mailto:bench@example.com', ...vapidKeys }
 
-/** A pool of real subscription keys; endpoints are unique per target. */
-function subscriptions(origin, n, pool) {
-  return Array.from({ length: n }, (_, i) => ({ endpoint: `${origin}/push/${i}`, keys: pool[i % pool.length].subscription.keys }))
-}
-
-async function measure(name, n, run) {
-  global.gc?.()
-  const rssBefore = process.memoryUsage().rss
-  let peak = rssBefore
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 20)
-  const elu = performance.eventLoopUtilization()
+/** CPU µs of one `encrypt` (aes128gcm, 1 KiB), on this thread: the per-message crypto floor. */
+function encryptCpuUs(pool, n = 2000) {
   const cpu = process.cpuUsage()
-  const start = performance.now()
-  const sent = await run()
-  const wall = performance.now() - start
-  const cpuUsed = process.cpuUsage(cpu)
-  const loop = performance.eventLoopUtilization(elu)
-  clearInterval(sampler)
-  peak = Math.max(peak, process.memoryUsage().rss)
-  if (sent !== n) throw new Error(`${name}: ${sent}/${n} sent`)
-  return {
-    name,
-    messages: n,
-    msgPerSec: n / (wall / 1000),
-    cpuUsPerMsg: ((cpuUsed.user + cpuUsed.system) / n),
-    eventLoopBusy: loop.utilization,
-    rssGrowthMB: (peak - rssBefore) / 2 ** 20,
-    wallMs: wall,
+  for (let i = 0; i < n; i++) {
+    const { keys } = pool[i % pool.length].subscription
+    webpush.encrypt(keys.p256dh, keys.auth, payload, 'aes128gcm')
   }
+  const used = process.cpuUsage(cpu)
+  return (used.user + used.system) / n
 }
 
-async function webPushRun(subs, ca) {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT, ca })
-  let next = 0
-  let sent = 0
-  async function worker() {
-    while (next < subs.length) {
-      const sub = subs[next++]
-      const res = await webpushJs.sendNotification(sub, payload, { vapidDetails, agent, TTL: 60 })
-      if (res.statusCode === 201) sent++
-    }
-  }
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
-  agent.destroy()
-  return sent
-}
-
-async function oursRun(subs, ca) {
-  const push = new WebPush({ vapid: vapidDetails, ca, ttl: 60, concurrency: IN_FLIGHT })
+async function oursRun(subs, ca, concurrency = IN_FLIGHT) {
+  const push = new WebPush({ vapid: vapidDetails, ca, ttl: 60, concurrency })
   const report = await push.sendMany(subs, payload)
   await push.close()
   return report.sent
@@ -95,21 +58,27 @@ async function main() {
     }
 
     const rows = []
-    rows.push(await measure('web-push sendNotification (HTTP/1.1 keep-alive, 100 in flight)', N, () => webPushRun(subscriptions(remote.h1.origin, N, pool), remote.h1.ca)))
+    const sender = { ca: remote.h1.ca, sockets: IN_FLIGHT, vapidDetails, payload }
+    rows.push(await measure('web-push sendNotification (HTTP/1.1 keep-alive, 100 in flight)', N, () => webPushRun(subscriptions(remote.h1.origin, N, pool), sender)))
     rows.push(await measure('WebPush.sendMany HTTP/1.1', N, () => oursRun(subscriptions(remote.h1.origin, N, pool), remote.h1.ca)))
     rows.push(await measure('WebPush.sendMany HTTP/2', N, () => oursRun(subscriptions(remote.h2.origin, N, pool), remote.h2.ca)))
+    rows.push(await measure("WebPush.sendMany HTTP/2, concurrency 'auto' (default)", N, () => oursRun(subscriptions(remote.h2.origin, N, pool), remote.h2.ca, 'auto')))
+    const encryptUs = encryptCpuUs(pool)
     const memory = await measure(`WebPush.sendMany HTTP/2, ${MEMORY_N} streamed targets`, MEMORY_N, () => oursRun(streamed(remote.h2.origin, MEMORY_N, pool), remote.h2.ca))
 
     const base = rows[0]
+    const h2 = rows[2]
     console.log(`Fan-out of ${N} × 1 KiB to a loopback HTTPS push service in another process (Node ${process.version})\n`)
     console.log('| run | msg/s | × web-push | CPU µs/msg | event loop busy | peak RSS growth |')
     console.log('|---|---:|---:|---:|---:|---:|')
     for (const r of [...rows, memory]) {
       console.log(`| ${r.name} | ${r.msgPerSec.toFixed(0)} | ${(r.msgPerSec / base.msgPerSec).toFixed(1)} | ${r.cpuUsPerMsg.toFixed(0)} | ${(r.eventLoopBusy * 100).toFixed(1)}% | ${r.rssGrowthMB.toFixed(0)} MB |`)
     }
+    const nonCrypto = h2.cpuUsPerMsg - encryptUs
+    console.log(`\nCPU per message beyond the crypto: ${h2.cpuUsPerMsg.toFixed(0)} µs/msg (HTTP/2) − ${encryptUs.toFixed(0)} µs per encrypt = ${nonCrypto.toFixed(0)} µs`)
     const dir = path.join(__dirname, 'results')
     fs.mkdirSync(dir, { recursive: true })
-    fs.writeFileSync(path.join(dir, 'fanout.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, n: N, rows, memory }, null, 2))
+    fs.writeFileSync(path.join(dir, 'fanout.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, n: N, rows, memory, encryptCpuUs: encryptUs, nonCryptoCpuUsPerMsg: nonCrypto }, null, 2))
   } finally {
     remote.child.stdin.end()
   }

@@ -22,7 +22,7 @@ const { WebPush, generateVAPIDKeys } = require('..')
 const { generateSubscriptionKeys, decrypt } = require('../testing')
 const { Campaigns } = require('../queue')
 const { RedisServer } = require('../lib/queue/redis-server.js')
-const { startRemote } = require('./remote.js')
+const { startRemote } = require('./common.js')
 
 const N = Number(process.env.BENCH_QUEUE_N || 100000)
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS || 3)

@@ -1,22 +1,114 @@
 'use strict'
 
-// Starts the local push service in a child process (bench/push-service-process.js), so its
-// cost is not on the benchmarked process; resolves with { child, ...what it printed }.
+// Fan-out to push services that are far away: the local push service in another process
+// answers each request after 50 ms or 200 ms and allows 100 streams per HTTP/2 connection
+// (as Google's front ends do); one run has it over capacity (429 + Retry-After: 1 past 300
+// requests in progress). 20,000 × 1 KiB per run, all in one run:
+//   npm web-push with a keep-alive agent, 100 and 1000 sockets (the best is the reference);
+//   WebPush.sendMany with its defaults (concurrency 'auto') and with a fixed 100;
+//   sendMany defaults against the same service with no latency: what the CPU allows here.
+// Columns: msg/s, × web-push's best, connections the service accepted, peak requests in
+// progress there, CPU µs/msg of this process, event-loop busy, 429s received.
+// Env: BENCH_REMOTE_N (default 20000). Writes bench/results/remote.json.
 
+const fs = require('node:fs')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
+const { WebPush, generateVAPIDKeys } = require('..')
+const { generateSubscriptionKeys } = require('../testing')
+const { startRemote, measure, subscriptions, webPushRun } = require('./common.js')
 
-/** Spawns the push service process and waits for the JSON line with its origin and CA. */
-function startRemote() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'push-service-process.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      if (out.includes('\n')) resolve({ child, ...JSON.parse(out) })
-    })
-    child.once('exit', (code) => reject(new Error(`push service process exited ${code}`)))
-  })
+const N = Number(process.env.BENCH_REMOTE_N || 20000)
+const STREAMS = 100
+const OVER_CAPACITY = 300
+const SETTLE_MS = 3000
+const payload = Buffer.alloc(1024, 'p')
+const vapidDetails = { subject: 'mailto:bench@example.com', ...generateVAPIDKeys() }
+
+async function sendMany(subs, ca, concurrency) {
+  const push = new WebPush({ vapid: vapidDetails, ca, ttl: 60, concurrency, retry: { attempts: 10, maxDelayMs: 10000 } })
+  const report = await push.sendMany(subs, payload)
+  await push.close()
+  return report.sent
 }
 
-module.exports = { startRemote }
+/** One run against a fresh service (so its counters are this run's), with the service's view added. */
+async function run(remote, pool, name, serviceOptions, send) {
+  const service = await remote.start({ tls: true, sink: true, maxConcurrentStreams: STREAMS, ...serviceOptions })
+  const samples = []
+  const started = Date.now()
+  const sampler = setInterval(() => {
+    remote.stats(service.id).then((s) => samples.push({ at: Date.now() - started, ...s }), () => {})
+  }, 250)
+  const row = await measure(name, N, () => send(subscriptions(service.origin, N, pool), service.ca))
+  clearInterval(sampler)
+  const stats = await remote.stats(service.id)
+  await remote.close(service.id)
+  const answers = (s) => Object.values(s.byStatus).reduce((a, b) => a + b, 0)
+  const throttled = (s) => s.byStatus['429'] ?? 0
+  // 429s as a share of the answers after the first seconds (slow start's overshoot excluded).
+  const settled = samples.find((s) => s.at >= SETTLE_MS)
+  const lateAnswers = settled ? answers(stats) - answers(settled) : 0
+  return {
+    ...row,
+    latencyMs: serviceOptions.latencyMs ?? 0,
+    connections: stats.connections,
+    peakInFlight: stats.peakInFlight,
+    peakStreamsPerConnection: stats.peakStreamsPerConnection,
+    throttled: throttled(stats),
+    lateThrottledShare: lateAnswers > 0 ? (throttled(stats) - throttled(settled)) / lateAnswers : 0,
+  }
+}
+
+async function main() {
+  const remote = await startRemote()
+  const pool = Array.from({ length: 1000 }, () => generateSubscriptionKeys())
+  const rows = []
+  try {
+    const reference = await run(remote, pool, 'sendMany defaults, no latency (CPU reference)', {}, (subs, ca) => sendMany(subs, ca, 'auto'))
+    rows.push(reference)
+    for (const latencyMs of [50, 200]) {
+      for (const sockets of [100, 1000]) {
+        rows.push(await run(remote, pool, `web-push, keep-alive agent, ${sockets} sockets`, { latencyMs }, (subs, ca) => webPushRun(subs, { ca, sockets, vapidDetails, payload })))
+      }
+      rows.push(await run(remote, pool, 'sendMany defaults', { latencyMs }, (subs, ca) => sendMany(subs, ca, 'auto')))
+      rows.push(await run(remote, pool, 'sendMany, concurrency 100', { latencyMs }, (subs, ca) => sendMany(subs, ca, 100)))
+    }
+    const overCapacity = { latencyMs: 50, overCapacity: { maxInFlight: OVER_CAPACITY, retryAfter: 1 } }
+    rows.push(await run(remote, pool, `sendMany defaults, over capacity past ${OVER_CAPACITY}`, overCapacity, (subs, ca) => sendMany(subs, ca, 'auto')))
+  } finally {
+    remote.child.stdin.end()
+  }
+
+  const best = (latencyMs) => Math.max(...rows.filter((r) => r.latencyMs === latencyMs && r.name.startsWith('web-push')).map((r) => r.msgPerSec))
+  console.log(`Fan-out of ${N} × 1 KiB to an HTTPS push service in another process, ${STREAMS} streams per HTTP/2 connection (Node ${process.version})\n`)
+  console.log('| latency | run | msg/s | × web-push | connections | peak in flight | CPU µs/msg | event loop busy | 429s |')
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|')
+  for (const r of rows) {
+    const ratio = r.latencyMs > 0 ? (r.msgPerSec / best(r.latencyMs)).toFixed(1) : ''
+    console.log(`| ${r.latencyMs} ms | ${r.name} | ${r.msgPerSec.toFixed(0)} | ${ratio} | ${r.connections} | ${r.peakInFlight} | ${r.cpuUsPerMsg.toFixed(0)} | ${(r.eventLoopBusy * 100).toFixed(1)}% | ${r.throttled} |`)
+  }
+  const zero = rows[0].msgPerSec
+  const defaults = (latencyMs) => rows.find((r) => r.latencyMs === latencyMs && r.name === 'sendMany defaults')
+  const over = rows.at(-1)
+  const allowed = Math.min(zero, OVER_CAPACITY / 0.05)
+  const targets = {
+    at50OfZeroLatency: defaults(50).msgPerSec / zero,
+    at50OverWebPush: defaults(50).msgPerSec / best(50),
+    at200OfZeroLatency: defaults(200).msgPerSec / zero,
+    overCapacityOfAllowed: over.msgPerSec / allowed,
+    overCapacityLateThrottledShare: over.lateThrottledShare,
+  }
+  console.log(`
+Targets (ratios within this run):
+- 50 ms: ${(targets.at50OfZeroLatency * 100).toFixed(0)}% of the no-latency run (≥ 80%), ${targets.at50OverWebPush.toFixed(1)}× web-push's best (≥ 8×)
+- 200 ms: ${(targets.at200OfZeroLatency * 100).toFixed(0)}% of the no-latency run (≥ 50%)
+- over capacity: ${(targets.overCapacityOfAllowed * 100).toFixed(0)}% of what ${OVER_CAPACITY} in flight allows here (≥ 70%), 429s ${(targets.overCapacityLateThrottledShare * 100).toFixed(1)}% of answers after the first ${SETTLE_MS / 1000} s (≤ 5%), every target sent`)
+  const dir = path.join(__dirname, 'results')
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir, 'remote.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, n: N, rows, targets }, null, 2))
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
