@@ -35,6 +35,21 @@ pub enum Concurrency {
   },
 }
 
+/// Who decides when a target's attempts may go (the fan-out's per-origin limits); the
+/// default, `()`, lets every attempt go at once.
+pub trait Admission: Sync {
+  /// Hears what an attempt showed.
+  fn feedback(&self, _signal: Feedback) {}
+
+  /// Waits until a retry may go: a target waiting out a retry delay holds no slot
+  /// ([`Feedback::Waiting`]) and takes one again here.
+  fn readmit(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+    Box::pin(std::future::ready(()))
+  }
+}
+
+impl Admission for () {}
+
 /// What one attempt showed about its push service's capacity (for [`crate::limiter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feedback {
@@ -44,6 +59,8 @@ pub enum Feedback {
   Answered(Duration),
   /// 429, 5xx, Windows' 406 throttle, a timeout or a network error.
   Congested,
+  /// The target waits before its next attempt (it gives its slot back until then).
+  Waiting,
 }
 
 /// Client-wide settings.
@@ -264,15 +281,15 @@ impl WebPushClient {
   }
 
   /// Delivers one message, retrying transient failures; never fails, always an outcome.
-  /// `aborted` is polled before each attempt and cuts retry waits short; `feedback` hears
-  /// what each attempt showed.
+  /// `aborted` is polled before each attempt and cuts retry waits short; `admission` hears
+  /// what each attempt showed and admits retries.
   pub async fn deliver(
     &self,
     index: u64,
     target: Target,
     keep_headers: bool,
     aborted: &tokio::sync::watch::Receiver<bool>,
-    feedback: &(dyn Fn(Feedback) + Send + Sync),
+    admission: &dyn Admission,
   ) -> Outcome {
     let prepared = self.prepare(&target).and_then(|(subscription, options)| {
       let request = request::build(
@@ -295,11 +312,11 @@ impl WebPushClient {
         return Outcome::aborted(index, target.endpoint, attempts);
       }
       attempts += 1;
-      feedback(Feedback::Sending);
+      admission.feedback(Feedback::Sending);
       let sent_at = Instant::now();
       let result = self.http.send(&request, Some(self.config.timeout)).await;
       let attempt = classify(result, service, SystemTime::now());
-      feedback(match attempt {
+      admission.feedback(match attempt {
         Attempt::Done(..) => Feedback::Answered(sent_at.elapsed()),
         Attempt::Retry(..) => Feedback::Congested,
       });
@@ -313,9 +330,14 @@ impl WebPushClient {
             Duration::from_secs(ttl),
           ) {
             Some(delay) => {
+              admission.feedback(Feedback::Waiting);
               let mut watcher = aborted.clone();
+              let wait = async {
+                tokio::time::sleep(delay).await;
+                admission.readmit().await;
+              };
               tokio::select! {
-                () = tokio::time::sleep(delay) => continue,
+                () = wait => continue,
                 _ = watcher.wait_for(|stop| *stop) => return Outcome::aborted(index, target.endpoint, attempts),
               }
             }

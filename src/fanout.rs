@@ -284,7 +284,7 @@ async fn drive(
     let (client, tally, aborted) = (client.clone(), tally.clone(), aborted.clone());
     tally.in_flight.fetch_add(1, Ordering::AcqRel);
     tasks.spawn(async move {
-      let outcome = client.deliver(index, target, false, &aborted, &|_| {}).await;
+      let outcome = client.deliver(index, target, false, &aborted, &()).await;
       tally.in_flight.fetch_sub(1, Ordering::AcqRel);
       tally.record(outcome);
       drop(permit);
@@ -297,8 +297,71 @@ async fn drive(
 /// One origin's queue and limit.
 struct OriginQueue {
   queue: VecDeque<(u64, Target)>,
+  /// Targets holding one of its slots (sending; a target waiting to retry holds none).
   in_flight: usize,
   limit: AdaptiveLimit,
+  /// Retries waiting for a slot: they go before queued targets.
+  readmitting: usize,
+  slot_freed: Arc<tokio::sync::Notify>,
+}
+
+/// A target's view of its origin's limit: feedback from its attempts, and a slot again
+/// after each retry wait.
+struct OriginAdmission<'a> {
+  tally: &'a Tally,
+  origin: &'a str,
+  /// The limit and its epoch when the current attempt was sent (its congestion signal
+  /// counts only if no cut came in between).
+  sent_under: Mutex<(u64, usize)>,
+  /// Whether the target holds a slot (not while it waits to retry).
+  holding: std::sync::atomic::AtomicBool,
+}
+
+impl crate::client::Admission for OriginAdmission<'_> {
+  fn feedback(&self, signal: Feedback) {
+    let mut origins = self.tally.origins();
+    let Some(entry) = origins.by_origin.get_mut(self.origin) else {
+      return;
+    };
+    let mut sent_under = self.sent_under.lock().unwrap_or_else(|p| p.into_inner());
+    match signal {
+      Feedback::Sending => *sent_under = (entry.limit.epoch(), entry.limit.limit()),
+      Feedback::Answered(latency) => entry.limit.on_answer(latency, entry.in_flight),
+      Feedback::Congested => entry.limit.on_congestion(sent_under.0, sent_under.1),
+      Feedback::Waiting => {
+        self.holding.store(false, Ordering::Release);
+        entry.in_flight -= 1;
+        entry.slot_freed.notify_one();
+      }
+    }
+  }
+
+  fn readmit(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+    Box::pin(async move {
+      let mut waiting = false;
+      loop {
+        let slot_freed = {
+          let mut origins = self.tally.origins();
+          let Some(entry) = origins.by_origin.get_mut(self.origin) else {
+            return;
+          };
+          if waiting {
+            entry.readmitting -= 1;
+          }
+          if entry.in_flight < entry.limit.limit() {
+            entry.in_flight += 1;
+            self.holding.store(true, Ordering::Release);
+            return;
+          }
+          entry.readmitting += 1;
+          waiting = true;
+          entry.slot_freed.clone()
+        };
+        // `notify_one` keeps a permit when nobody waits yet: a slot freed in between is not missed.
+        slot_freed.notified().await;
+      }
+    })
+  }
 }
 
 /// The per-origin state of a [`Concurrency::Auto`] batch.
@@ -346,6 +409,8 @@ async fn drive_per_origin(
             queue: VecDeque::new(),
             in_flight: 0,
             limit: AdaptiveLimit::new(max),
+            readmitting: 0,
+            slot_freed: Arc::default(),
           });
           if entry.queue.is_empty() {
             backlog.push_back(origin);
@@ -382,7 +447,7 @@ fn start_ready(
     let Some(entry) = by_origin.get_mut(&origin) else {
       continue;
     };
-    while entry.in_flight < entry.limit.limit() || stop {
+    while (entry.readmitting == 0 && entry.in_flight < entry.limit.limit()) || stop {
       let Some((index, target)) = entry.queue.pop_front() else {
         break;
       };
@@ -396,23 +461,17 @@ fn start_ready(
       let (client, shared, aborted, key) = (client.clone(), tally.clone(), aborted.clone(), origin.clone());
       tasks.spawn(async move {
         let tally = shared;
-        // The limit's epoch when the current attempt was sent (its congestion signal counts
-        // only if no cut came in between).
-        let epoch = AtomicU64::new(0);
-        let feedback = |signal: Feedback| {
-          let mut origins = tally.origins();
-          let Some(entry) = origins.by_origin.get_mut(&key) else {
-            return;
-          };
-          match signal {
-            Feedback::Sending => epoch.store(entry.limit.epoch(), Ordering::Relaxed),
-            Feedback::Answered(latency) => entry.limit.on_answer(latency, entry.in_flight),
-            Feedback::Congested => entry.limit.on_congestion(epoch.load(Ordering::Relaxed)),
-          }
+        let admission = OriginAdmission {
+          tally: &tally,
+          origin: &key,
+          sent_under: Mutex::new((0, 0)),
+          holding: true.into(),
         };
-        let outcome = client.deliver(index, target, false, &aborted, &feedback).await;
-        if let Some(entry) = tally.origins().by_origin.get_mut(&key) {
+        let outcome = client.deliver(index, target, false, &aborted, &admission).await;
+        let holding = admission.holding.load(Ordering::Acquire);
+        if let Some(entry) = tally.origins().by_origin.get_mut(&key).filter(|_| holding) {
           entry.in_flight -= 1;
+          entry.slot_freed.notify_one();
         }
         tally.in_flight.fetch_sub(1, Ordering::AcqRel);
         tally.record(outcome);

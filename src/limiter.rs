@@ -10,9 +10,10 @@
 //!   a **latency near its floor** (≤ 2 × the fastest answer seen + 20 ms): past that, more in
 //!   flight only queues, here or at the service.
 //! - **Multiplicative decrease**: a congestion signal (429, 503 and other 5xx, Windows' 406
-//!   throttle, a timeout, a connection reset) multiplies the limit by [`DECREASE`], at most
-//!   once per round trip: signals from requests started before the last cut are ignored
-//!   (they describe the old limit).
+//!   throttle, a timeout, a connection reset) sets the limit to [`DECREASE`] × the limit the
+//!   failed request was sent under (in slow start the limit has grown since: cutting the
+//!   grown one would leave it over capacity), at most once per round trip: signals from
+//!   requests started before the last cut are ignored (they describe the old limit).
 //!
 //! A gradient limiter (Netflix's concurrency-limits) reacts to latency alone; push services
 //! answer 429/503 when they are over capacity, which AIMD uses directly, and the latency
@@ -72,21 +73,22 @@ impl AdaptiveLimit {
       self.slow_start = false;
       return;
     }
-    if (in_flight as f64) < self.limit * 0.9 {
+    // Full: 90% of the slots it allows (a whole number) in use.
+    if in_flight * 10 < self.limit() * 9 {
       return;
     }
     let step = if self.slow_start { 1.0 } else { INCREASE };
     self.limit = (self.limit + step).min(self.max);
   }
 
-  /// A congestion signal from a request started in `epoch`.
-  pub fn on_congestion(&mut self, epoch: u64) {
+  /// A congestion signal from a request sent in `epoch` under limit `sent_under`.
+  pub fn on_congestion(&mut self, epoch: u64, sent_under: usize) {
     if epoch != self.epoch {
       return;
     }
     self.epoch += 1;
     self.slow_start = false;
-    self.limit = (self.limit * DECREASE).max(1.0);
+    self.limit = (self.limit.min(sent_under as f64) * DECREASE).max(1.0);
   }
 }
 
@@ -110,9 +112,9 @@ mod tests {
     assert_eq!(limit.limit(), 100);
     round(&mut limit, 50 * MS);
     assert!(limit.limit() >= 190, "{}", limit.limit());
-    limit.on_congestion(limit.epoch());
+    limit.on_congestion(limit.epoch(), 150);
     let cut = limit.limit();
-    assert!((130..=140).contains(&cut), "{cut}");
+    assert_eq!(cut, 105, "0.7 × the limit the failed request was sent under");
     round(&mut limit, 50 * MS);
     let grown = limit.limit();
     assert!(grown > cut && grown <= cut + cut / 10, "{cut} → {grown}");
@@ -123,10 +125,10 @@ mod tests {
     let mut limit = AdaptiveLimit::new(10_000);
     let epoch = limit.epoch();
     for _ in 0..50 {
-      limit.on_congestion(epoch);
+      limit.on_congestion(epoch, 100);
     }
     assert_eq!(limit.limit(), 70);
-    limit.on_congestion(limit.epoch());
+    limit.on_congestion(limit.epoch(), 1000);
     assert_eq!(limit.limit(), 49);
   }
 
@@ -146,6 +148,15 @@ mod tests {
   }
 
   #[test]
+  fn a_fractional_limit_still_counts_as_full() {
+    let mut limit = AdaptiveLimit::new(10_000);
+    limit.on_congestion(limit.epoch(), 11);
+    assert_eq!(limit.limit(), 7, "7.7");
+    limit.on_answer(50 * MS, 7);
+    assert!(limit.limit > 7.7, "7 of 7 slots in use is full");
+  }
+
+  #[test]
   fn stays_within_bounds() {
     let mut limit = AdaptiveLimit::new(150);
     for _ in 0..10 {
@@ -153,7 +164,7 @@ mod tests {
     }
     assert_eq!(limit.limit(), 150);
     for _ in 0..100 {
-      limit.on_congestion(limit.epoch());
+      limit.on_congestion(limit.epoch(), 150);
     }
     assert_eq!(limit.limit(), 1);
     assert_eq!(AdaptiveLimit::new(5).limit(), 5);

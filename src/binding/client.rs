@@ -376,7 +376,7 @@ impl NativeClient {
     Ok(
       self
         .inner
-        .deliver(index, target, true, &aborted, &|_| {})
+        .deliver(index, target, true, &aborted, &())
         .await
         .into(),
     )
