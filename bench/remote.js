@@ -22,7 +22,7 @@ const STREAMS = 100
 const OVER_CAPACITY = 300
 const SETTLE_MS = 3000
 const payload = Buffer.alloc(1024, 'p')
-const vapidDetails = { subject: 'mailto:bench@example.com', ...generateVAPIDKeys() }
+const vapidDetails = { subject: 'mailto:bench@web-push-rs.org', ...generateVAPIDKeys() }
 
 async function sendMany(subs, ca, concurrency) {
   const push = new WebPush({ vapid: vapidDetails, ca, ttl: 60, concurrency, retry: { attempts: 10, maxDelayMs: 10000 } })

@@ -142,6 +142,13 @@ where
     }
   });
   let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+  // Flow-control windows as large as big push services advertise: with `latency` a body is
+  // read only when its answer is due, and h2's 64 KiB default would hold back every stream
+  // past the first ~60 KiB of bodies on a connection for that long.
+  builder
+    .http2()
+    .initial_connection_window_size(16 * 1024 * 1024)
+    .initial_stream_window_size(1024 * 1024);
   if let Some(max) = max_streams {
     builder.http2().max_concurrent_streams(max);
   }
