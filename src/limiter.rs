@@ -25,8 +25,10 @@ use std::time::Duration;
 pub const INITIAL_LIMIT: f64 = 100.0;
 /// Added per answer after slow start (5% of the limit per round trip).
 pub const INCREASE: f64 = 0.05;
-/// The factor applied on congestion.
-pub const DECREASE: f64 = 0.7;
+/// The factor applied on congestion (Netflix's AIMD limiter uses the same): gentle, because a
+/// push service over capacity says so with a 429 long before it fails, and the 429'd targets
+/// are retried anyway.
+pub const DECREASE: f64 = 0.9;
 /// Latency counts as near its floor up to `floor × LATENCY_FACTOR + LATENCY_SLACK`.
 const LATENCY_FACTOR: u32 = 2;
 const LATENCY_SLACK: Duration = Duration::from_millis(20);
@@ -114,7 +116,7 @@ mod tests {
     assert!(limit.limit() >= 190, "{}", limit.limit());
     limit.on_congestion(limit.epoch(), 150);
     let cut = limit.limit();
-    assert_eq!(cut, 105, "0.7 × the limit the failed request was sent under");
+    assert_eq!(cut, 135, "0.9 × the limit the failed request was sent under");
     round(&mut limit, 50 * MS);
     let grown = limit.limit();
     assert!(grown > cut && grown <= cut + cut / 10, "{cut} → {grown}");
@@ -127,9 +129,9 @@ mod tests {
     for _ in 0..50 {
       limit.on_congestion(epoch, 100);
     }
-    assert_eq!(limit.limit(), 70);
+    assert_eq!(limit.limit(), 90);
     limit.on_congestion(limit.epoch(), 1000);
-    assert_eq!(limit.limit(), 49);
+    assert_eq!(limit.limit(), 81);
   }
 
   #[test]
@@ -151,9 +153,9 @@ mod tests {
   fn a_fractional_limit_still_counts_as_full() {
     let mut limit = AdaptiveLimit::new(10_000);
     limit.on_congestion(limit.epoch(), 11);
-    assert_eq!(limit.limit(), 7, "7.7");
-    limit.on_answer(50 * MS, 7);
-    assert!(limit.limit > 7.7, "7 of 7 slots in use is full");
+    assert_eq!(limit.limit(), 9, "9.9");
+    limit.on_answer(50 * MS, 9);
+    assert!(limit.limit > 9.9, "9 of 9 slots in use is full");
   }
 
   #[test]
