@@ -4,7 +4,7 @@
 const { execFileSync } = require('node:child_process')
 const path = require('node:path')
 
-for (const file of ['crypto.js', 'fanout.js', 'queue.js']) {
+for (const file of ['crypto.js', 'fanout.js', 'remote.js', 'queue.js']) {
   console.log(`\n## ${file}\n`)
   execFileSync(process.execPath, [path.join(__dirname, file)], { stdio: 'inherit' })
 }
