@@ -7,7 +7,7 @@
 //!   round trip), so it keeps probing for more room.
 //! - Growth needs both a **full limit** (an answer while at least 90% of it was in flight:
 //!   a batch that is held back elsewhere, by its input or the CPU, does not inflate it) and
-//!   a **latency near its floor** (≤ 2 × the fastest answer seen + 20 ms): past that, more in
+//!   a **latency near its floor** (≤ 2 × the fastest answer seen + 5 ms): past that, more in
 //!   flight only queues, here or at the service.
 //! - **Multiplicative decrease**: a congestion signal (429, 503 and other 5xx, Windows' 406
 //!   throttle, a timeout, a connection reset) sets the limit to [`DECREASE`] × the limit the
@@ -31,7 +31,7 @@ pub const INCREASE: f64 = 0.05;
 pub const DECREASE: f64 = 0.9;
 /// Latency counts as near its floor up to `floor × LATENCY_FACTOR + LATENCY_SLACK`.
 const LATENCY_FACTOR: u32 = 2;
-const LATENCY_SLACK: Duration = Duration::from_millis(20);
+const LATENCY_SLACK: Duration = Duration::from_millis(5);
 
 /// The adaptive in-flight limit of one origin.
 #[derive(Debug, Clone)]

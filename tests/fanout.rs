@@ -290,7 +290,7 @@ async fn with_auto_concurrency_a_stalled_origin_does_not_hold_back_a_fast_one() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_auto_concurrency_the_limit_shrinks_under_429s_and_grows_back() {
   let service = PushService::start(PushServiceConfig {
-    latency: Duration::from_millis(50),
+    latency: Duration::from_millis(200),
     ..PushServiceConfig::default()
   })
   .await
