@@ -11,7 +11,7 @@
 // The three runs are interleaved over BENCH_QUEUE_ROUNDS rounds (default 3) and the medians
 // reported (the machine is shared: single runs swing widely).
 // Env: BENCH_QUEUE_N (default 100000), BENCH_QUEUE_ROUNDS, BENCH_QUEUE_WORKER (JSON worker
-// options). Writes bench/results/queue.json.
+// options), BENCH_QUEUE_WORKER_NODE_ARGS (Node flags of the workers, e.g. --cpu-prof). Writes bench/results/queue.json.
 
 const crypto = require('node:crypto')
 const fs = require('node:fs')
@@ -30,6 +30,8 @@ const payload = Buffer.alloc(1024, 'p')
 const vapid = { subject: 'mailto:bench@example.com', ...generateVAPIDKeys() }
 const TICK = 100 // /proc clock ticks per second (Linux default)
 const WORKER_OPTIONS = JSON.parse(process.env.BENCH_QUEUE_WORKER || '{}') // e.g. {"chunksAtOnce":4}
+// Node flags of the worker processes, e.g. BENCH_QUEUE_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+const WORKER_NODE_ARGS = (process.env.BENCH_QUEUE_WORKER_NODE_ARGS || '').split(' ').filter(Boolean)
 
 /** CPU µs used so far by a process (Linux /proc). */
 function cpuOf(pid) {
@@ -51,6 +53,7 @@ function startWorker(redis, prefix, ca) {
   const child = fork(path.join(__dirname, '..', '__test__', 'queue', 'worker-process.js'), [], {
     env: { ...process.env, WEB_PUSH_RS_QUEUE_WORKER: JSON.stringify({ connection: redis.connection, prefix, vapid, options: { ca, ...WORKER_OPTIONS } }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: WORKER_NODE_ARGS,
   })
   return new Promise((resolve, reject) => {
     child.on('message', (m) => { if (m.ready) resolve({ child, maxInFlight: m.maxInFlight }) })

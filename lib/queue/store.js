@@ -165,9 +165,12 @@ function reportFrom(id, m) {
   return report
 }
 
-/** Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message?, reason?]`. */
-function encodeOutcome(kind, o) {
-  const row = [kind, o.attempts ?? 0, o.statusCode ?? 0, o.code ?? '', o.endpoint ?? '']
+/**
+ * Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message?, reason?]`.
+ * `attempts` and `endpoint` default to the outcome's own.
+ */
+function encodeOutcome(kind, o, attempts = o.attempts, endpoint = o.endpoint) {
+  const row = [kind, attempts ?? 0, o.statusCode ?? 0, o.code ?? '', endpoint ?? '']
   if (kind !== 'sent' && (o.message || o.reason)) row.push(o.message ? String(o.message).slice(0, 300) : '')
   if (kind !== 'sent' && o.reason) row.push(String(o.reason).slice(0, 200))
   return JSON.stringify(row)
