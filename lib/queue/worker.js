@@ -12,7 +12,8 @@ const { WebPush, row } = require('../client.js')
 const { BATCH_PAYLOAD_SHARED } = require('../native.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
-const { QUEUE_NAME, keys, pauseKey, signalChannel } = require('./store.js')
+const { QUEUE_NAME, keys, pauseKey, signalChannel, createClient } = require('./store.js')
+const { Reachability } = require('./reachability.js')
 const { SendWindow, Ticks } = require('./send-window.js')
 const { Recorder } = require('./recorder.js')
 const { decodeChunkRaw } = require('./chunk.js')
@@ -107,12 +108,15 @@ class CampaignWorker {
   #worker
   #campaigns = new Map()
   #runs = new Set()
+  #redis
+  #reach
   #ticks = new Ticks()
   #recorder
   #states = new Map()
   #pauses = new Map()
   #subscriber
   #closing = false
+  #abandoned = false
   #closed = false
 
   /** Use `campaigns.worker(options)`. */
@@ -121,7 +125,11 @@ class CampaignWorker {
     this.#owner = owner
     this.#onClosed = onClosed
     this.#push = new WebPush(this.#settings.client)
-    this.#recorder = new Recorder(owner.redis, this.#settings.onGone)
+    // Its own Redis client: its commands wait through any outage (a running worker rides out
+    // a Redis restart); only ready() gives up, after owner.connectTimeoutMs.
+    this.#redis = createClient(owner.connection)
+    this.#reach = new Reachability(this.#redis, owner.connection, owner.connectTimeoutMs)
+    this.#recorder = new Recorder(this.#redis, this.#settings.onGone)
     const s = this.#settings
     this.#worker = new Worker(QUEUE_NAME, (job, token) => this.#process(job, token), {
       connection: owner.connection,
@@ -142,7 +150,7 @@ class CampaignWorker {
     // Pauses and cancellations are published so running chunks stop starting targets at once;
     // each chunk also reads them from Redis at least every CACHE_MS (covers messages missed
     // while disconnected).
-    this.#subscriber = owner.redis.duplicate()
+    this.#subscriber = this.#redis.duplicate()
     this.#subscriber.on('error', () => {})
     this.#subscriber.subscribe(signalChannel(owner.prefix)).catch(() => {})
     this.#subscriber.on('message', (_channel, message) => {
@@ -163,9 +171,12 @@ class CampaignWorker {
     return this.#settings.concurrency * this.#settings.chunksAtOnce
   }
 
-  /** Resolves when the worker is connected and taking jobs. */
+  /**
+   * Resolves when the worker is connected and taking jobs; rejects with ERR_QUEUE_UNREACHABLE
+   * when Redis cannot be reached within connectTimeoutMs (the worker keeps trying until closed).
+   */
   async ready() {
-    await this.#worker.waitUntilReady()
+    await this.#reach.guard(Promise.all([this.#worker.waitUntilReady(), this.#redis.ping()]))
   }
 
   /** Lets in-flight sends finish and record; the rest of its chunks go back to the queue. */
@@ -173,8 +184,22 @@ class CampaignWorker {
     if (this.#closed) return
     this.#closed = true
     this.#closing = true // chunks stop starting targets and go back to the queue
-    await this.#worker.close()
-    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
+    if (this.#reach.connected) {
+      await this.#worker.close()
+    } else {
+      // Without Redis nothing it holds can be recorded or handed back: stop at once (BullMQ
+      // gives the chunks to another worker once their locks run out).
+      this.#abandoned = true
+      await this.#worker.close(true)
+    }
+    this.#reach.dispose()
+    if (this.#reach.connected) {
+      await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
+      await this.#redis.quit().catch(() => this.#redis.disconnect())
+    } else {
+      this.#subscriber.disconnect()
+      this.#redis.disconnect()
+    }
     await this.#push.close()
     this.#onClosed(this)
   }
@@ -183,7 +208,7 @@ class CampaignWorker {
   async #campaign(id, createdAt) {
     let c = this.#campaigns.get(id)
     if (!c || c.createdAt !== createdAt) {
-      const redis = this.#owner.redis
+      const redis = this.#redis
       const k = keys(this.#owner.prefix, id)
       const [payload, hasPayload, options, createdAt] = await redis.hmgetBuffer(k.meta, 'payload', 'hasPayload', 'options', 'createdAt')
       if (createdAt === null) return undefined
@@ -199,7 +224,7 @@ class CampaignWorker {
   async #state(c) {
     const cached = this.#states.get(c.id)
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.state
-    const state = await this.#owner.redis.hget(c.keys.meta, 'state')
+    const state = await this.#redis.hget(c.keys.meta, 'state')
     this.#states.set(c.id, { state, at: Date.now() })
     return state
   }
@@ -209,7 +234,7 @@ class CampaignWorker {
     const now = Date.now()
     const stale = origins.filter((o) => !(now - (this.#pauses.get(o)?.at ?? -Infinity) < CACHE_MS))
     if (stale.length > 0) {
-      const values = await this.#owner.redis.mget(...stale.map((o) => pauseKey(this.#owner.prefix, o)))
+      const values = await this.#redis.mget(...stale.map((o) => pauseKey(this.#owner.prefix, o)))
       const at = Date.now()
       stale.forEach((o, i) => {
         this.#pauses.set(o, { until: Number(values[i] || 0), at })
@@ -239,7 +264,7 @@ class CampaignWorker {
   async #pendingTargets(c, job, bytes) {
     const { prefixes, rows } = decodeChunkRaw(bytes)
     const first = job.data.i
-    const recorded = await this.#owner.redis.hmget(c.keys.out, ...rows.map((_, j) => first + j))
+    const recorded = await this.#redis.hmget(c.keys.out, ...rows.map((_, j) => first + j))
     const made = job.data.a ?? {}
     const origins = prefixes.map(originOf)
     const pending = []
@@ -265,7 +290,7 @@ class CampaignWorker {
     // Checked again after every `concurrency` starts (as often as a round of them) and at
     // least every second.
     if (run.startedSinceLockCheck >= this.#settings.concurrency || now - run.lockCheckedAt >= 1000) {
-      const holder = await this.#owner.redis.get(run.lockKey)
+      const holder = await this.#redis.get(run.lockKey)
       run.lockCheckedAt = Date.now()
       run.startedSinceLockCheck = 0
       if (holder !== run.token) return 'lost'
@@ -277,7 +302,7 @@ class CampaignWorker {
     const { c: id, s: createdAt, k: chunk } = job.data
     const c = await this.#campaign(id, createdAt)
     if (!c || c.createdAt !== createdAt) return 'no such campaign (removed)'
-    const redis = this.#owner.redis
+    const redis = this.#redis
     const bytes = await redis.getBuffer(c.keys.chunk(chunk))
     if (bytes === null) return 'done already'
     const { pending, origins } = await this.#pendingTargets(c, job, bytes)
@@ -350,7 +375,7 @@ class CampaignWorker {
       const prefix = this.#owner.prefix
       for (const [origin, until] of pauses) {
         this.#pauses.set(origin, { until, at: now })
-        track(this.#owner.redis.wpPause(pauseKey(prefix, origin), signalChannel(prefix), origin, until, Math.max(1, until - now)))
+        track(this.#redis.wpPause(pauseKey(prefix, origin), signalChannel(prefix), origin, until, Math.max(1, until - now)))
       }
       if (entries.length > 0) track(this.#record(c, entries).then(() => window.free(entries.length)))
     }
@@ -362,6 +387,7 @@ class CampaignWorker {
       for (;;) {
         const now = Date.now()
         if (failure) throw failure
+        if (this.#abandoned) throw new Error('the worker closed while Redis was unreachable')
         if (stop === undefined && pending.length > 0) stop = await this.#stopReason(c, run, now)
         let next = Infinity // when a pending target may start, if none can now
         if (stop === undefined && pending.length > 0 && window.room > 0) {
