@@ -12,7 +12,7 @@ const { internals } = require('../client.js')
 // How often batches are asked for outcomes while targets are in flight. The windows of one
 // worker share the tick, so the outcomes of all its chunks found in one tick can go to Redis
 // in one write per campaign.
-const POLL_MS = Number(process.env.XPOLL || 4)
+const POLL_MS = 4
 
 /** One timer for many windows: `next()` resolves on the next tick (every POLL_MS while awaited). */
 class Ticks {

@@ -170,6 +170,7 @@ function reportFrom(id, m) {
  * `attempts` and `endpoint` default to the outcome's own.
  */
 function encodeOutcome(kind, o, attempts = o.attempts, endpoint = o.endpoint) {
+  if (kind === 'sent') return `["sent",${attempts ?? 0},${o.statusCode ?? 0},${JSON.stringify(o.code ?? '')},${JSON.stringify(endpoint ?? '')}]`
   const row = [kind, attempts ?? 0, o.statusCode ?? 0, o.code ?? '', endpoint ?? '']
   if (kind !== 'sent' && (o.message || o.reason)) row.push(o.message ? String(o.message).slice(0, 300) : '')
   if (kind !== 'sent' && o.reason) row.push(String(o.reason).slice(0, 200))
