@@ -8,7 +8,7 @@ const crypto = require('node:crypto')
 const { Queue } = require('./deps.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject, requirePayload } = require('../args.js')
-const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, decodeOutcome, KINDS } = require('./store.js')
+const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, packOutcomes, decodeOutcome, KINDS } = require('./store.js')
 const { CampaignWorker } = require('./worker.js')
 const { ChunkBuilder, decodeChunk } = require('./chunk.js')
 const { Reachability } = require('./reachability.js')
@@ -301,11 +301,8 @@ class Campaigns {
     const k = keys(this.prefix, id)
     const bytes = await this.#r(this.redis.getBuffer(k.chunk(data.k)))
     if (bytes === null) return // done: every target of it has its outcome
-    const args = [Date.now()]
-    decodeChunk(bytes).forEach((row, j) => {
-      args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]]))
-    })
-    await this.#r(this.redis.wpRecord(k.meta, k.out, ...args))
+    const lines = decodeChunk(bytes).map((row, j) => `${data.i + j} ${kind} ${encodeOutcome(kind, {}, 0, row[0])}`)
+    await this.#r(this.redis.wpRecord(k.meta, k.out, Date.now(), packOutcomes(lines)))
     await this.#r(this.redis.del(k.chunk(data.k)))
   }
 

@@ -23,8 +23,7 @@ class Reachability {
   #downSince = undefined // when the client last lost (or had not yet got) its connection
   #everUp = false
   #lastError
-  #timer = null
-  #waiting = new Set() // reject functions of guarded operations in progress
+  #waiting = new Set() // guarded operations in progress: { reject, timer }
   #disposed = false
 
   /** Watches `redis` (an ioredis client) connecting to `options`. */
@@ -40,42 +39,46 @@ class Reachability {
   #up() {
     this.#everUp = true
     this.#downSince = undefined
-    clearTimeout(this.#timer)
-    this.#timer = null
+    for (const call of this.#waiting) {
+      clearTimeout(call.timer)
+      call.timer = null
+    }
   }
 
   #down() {
     if (this.#downSince !== undefined || this.#disposed) return
     this.#downSince = Date.now()
-    this.#timer = setTimeout(() => this.#expire(), this.#timeoutMs)
-    this.#timer.unref()
+    for (const call of this.#waiting) this.#arm(call)
   }
 
-  #expire() {
-    this.#timer = null
-    for (const reject of this.#waiting) reject(this.#error())
-    this.#waiting.clear()
+  /** The operation fails unless the connection is back within timeoutMs from now. */
+  #arm(call) {
+    call.timer ??= setTimeout(() => {
+      this.#waiting.delete(call)
+      call.reject(this.#error())
+    }, this.#timeoutMs)
+    call.timer.unref()
   }
 
   #error() {
-    const tried = Date.now() - this.#downSince
     const what = this.#everUp ? `lost its connection to Redis at ${this.#address} and could not reconnect` : `could not connect to Redis at ${this.#address}`
     const last = this.#lastError?.message ? `; last error: ${this.#lastError.message}` : ''
-    return invalid('ERR_QUEUE_UNREACHABLE', `web-push-rs/queue ${what} in ${tried} ms (connectTimeoutMs: ${this.#timeoutMs})${last}`)
+    return invalid('ERR_QUEUE_UNREACHABLE', `web-push-rs/queue ${what} within connectTimeoutMs (${this.#timeoutMs} ms; no connection for ${Date.now() - this.#downSince} ms)${last}`)
   }
 
   /**
    * Resolves like `promise` (a Redis call in progress), or rejects with ERR_QUEUE_UNREACHABLE
-   * once the client has been without a connection for `timeoutMs` (at once if it already has).
+   * when the client is without a connection for timeoutMs while it waits.
    */
   guard(promise) {
-    if (this.#downSince !== undefined && Date.now() - this.#downSince >= this.#timeoutMs) {
-      promise.catch(() => {})
-      return Promise.reject(this.#error())
-    }
     return new Promise((resolve, reject) => {
-      this.#waiting.add(reject)
-      promise.then(resolve, reject).finally(() => this.#waiting.delete(reject))
+      const call = { reject, timer: null }
+      this.#waiting.add(call)
+      if (this.#downSince !== undefined) this.#arm(call)
+      promise.then(resolve, reject).finally(() => {
+        clearTimeout(call.timer)
+        this.#waiting.delete(call)
+      })
     })
   }
 
@@ -87,8 +90,7 @@ class Reachability {
   /** Stops watching (the client is closing). */
   dispose() {
     this.#disposed = true
-    clearTimeout(this.#timer)
-    this.#timer = null
+    for (const call of this.#waiting) clearTimeout(call.timer)
   }
 }
 

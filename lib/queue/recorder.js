@@ -4,7 +4,7 @@
 // loop (its chunks' windows share one poll tick) go out as one RECORD script call per campaign,
 // so a write carries the outcomes of every chunk the worker runs, not of one.
 
-const { encodeOutcome } = require('./store.js')
+const { encodeOutcome, packOutcomes } = require('./store.js')
 
 class Recorder {
   #redis
@@ -52,21 +52,19 @@ class Recorder {
   }
 
   async #write({ c, items }) {
-    const args = [Date.now()]
+    const lines = []
     for (const { entries } of items) {
-      for (const { t, kind, o, attempts } of entries) args.push(t.index, kind, encodeOutcome(kind, o, attempts, t.endpoint))
+      for (const { t, kind, o, attempts } of entries) lines.push(`${t.index} ${kind} ${encodeOutcome(kind, o, attempts, t.endpoint)}`)
     }
-    const written = await this.#redis.wpRecord(c.keys.meta, c.keys.out, ...args)
-    if (!this.#onGone) return
+    const written = await this.#redis.wpRecord(c.keys.meta, c.keys.out, Date.now(), packOutcomes(lines))
+    if (!this.#onGone || written.length === 0) return
+    const wrote = new Set(written)
     const gone = []
-    let i = 0
     for (const { entries } of items) {
       for (const { t, kind, o, attempts } of entries) {
-        if (kind === 'gone' && written[i] === 1) gone.push({ index: t.index, kind: 'gone', endpoint: t.endpoint, statusCode: o.statusCode, attempts })
-        i++
+        if (kind === 'gone' && wrote.has(t.index)) gone.push({ index: t.index, kind: 'gone', endpoint: t.endpoint, statusCode: o.statusCode, attempts })
       }
     }
-    if (gone.length === 0) return
     try {
       await this.#onGone(gone)
     } catch {
