@@ -5,7 +5,7 @@
 // At most `size` targets are sent-but-unrecorded at any time: a slot is taken when a target
 // starts and freed when its outcome is recorded in Redis (or the target is pending again), so
 // a new target starts as soon as an earlier one is recorded and the sender never waits for
-// a whole round. That count is what a crash can re-send.
+// a whole round of them. That count is what a crash can re-send.
 
 const { internals } = require('../client.js')
 

@@ -8,7 +8,7 @@
 //   {prefix}:campaign:{id}:out    hash: target index → its final outcome (HSETNX: written once)
 //   {prefix}:campaign:{id}:chunk:{k}  the targets of chunk k (see chunk.js), deleted once done
 //   {prefix}:pause:{origin}       string with PX: a push-service origin paused by Retry-After
-//   {prefix}:signals              pub/sub channel: pauses and cancellations, for running rounds
+//   {prefix}:signals              pub/sub channel: pauses and cancellations, for running chunks
 //   {prefix}:campaigns:*          BullMQ's queue; one job per chunk (id `{id}.{k}`) naming it
 //
 // Counters change in the same script that writes the outcome, so they always add up.
