@@ -184,7 +184,7 @@ function encodeOutcome(kind, o, attempts = o.attempts, endpoint = o.endpoint) {
  * outcome keeps the client's cost per outcome low.
  */
 function packOutcomes(lines) {
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 /** Decodes an outcome stored by `encodeOutcome`. */
