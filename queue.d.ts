@@ -11,6 +11,13 @@ export interface CampaignsOptions {
   connection: CampaignConnection
   /** Prefix of every key this library (and BullMQ under it) stores. Default `webpush`. No `:`. */
   prefix?: string
+  /**
+   * How long `start`, `report`, `outcomes`, `wait`, `cancel`, `remove` and `worker.ready()` wait for a
+   * Redis connection (connecting, or reconnecting after a loss) before they reject with `ERR_QUEUE_UNREACHABLE`
+   * naming the address and how long they tried. Default 5000 ms; 1..3600000. A running worker never gives up:
+   * it waits through any outage.
+   */
+  connectTimeoutMs?: number
 }
 
 /** Message options of a campaign (the same for every target; a target may override urgency, topic, encoding). */
@@ -81,9 +88,9 @@ export interface CampaignReport {
 export interface CampaignWorkerOptions extends Pick<WebPushOptions, 'timeoutMs' | 'proxy' | 'ca' | 'endpointPolicy'> {
   /** The VAPID key pair this worker signs with. Required; never written to Redis. */
   vapid: VapidDetails
-  /** Requests in flight per chunk (default 50); a chunk sends in rounds of at most this many, each round's outcomes written before the next. */
+  /** Sent-but-unrecorded targets per chunk at most (default 100): a chunk's next target starts as soon as an earlier one's outcome is in Redis. */
   concurrency?: number
-  /** Chunks worked on at once (default 4). A crashed worker re-sends at most `concurrency × chunksAtOnce` messages. */
+  /** Chunks worked on at once (default 2). A crashed worker re-sends at most `concurrency × chunksAtOnce` messages (200 by default). */
   chunksAtOnce?: number
   /** Called after gone (404/410) outcomes are recorded, once per gone target: delete those subscriptions. */
   onGone?: (outcomes: CampaignOutcome[]) => unknown
@@ -100,9 +107,9 @@ export declare class CampaignWorker {
   private constructor()
   /** `concurrency × chunksAtOnce`: the most messages this worker has in flight. */
   readonly maxInFlight: number
-  /** Resolves once connected and taking chunks. */
+  /** Resolves once connected and taking chunks; rejects `ERR_QUEUE_UNREACHABLE` after `connectTimeoutMs` without Redis (it keeps trying until closed). */
   ready(): Promise<void>
-  /** Lets in-flight rounds finish (sends and their outcomes), hands the rest of its chunks back to the queue, then stops. */
+  /** Lets in-flight sends finish and record their outcomes, hands the rest of its chunks back to the queue, then stops (at once when Redis is unreachable). */
   close(): Promise<void>
 }
 

@@ -11,7 +11,8 @@
 // The three runs are interleaved over BENCH_QUEUE_ROUNDS rounds (default 3) and the medians
 // reported (the machine is shared: single runs swing widely).
 // Env: BENCH_QUEUE_N (default 100000), BENCH_QUEUE_ROUNDS, BENCH_QUEUE_WORKER (JSON worker
-// options). Writes bench/results/queue.json.
+// options), BENCH_QUEUE_WORKER_NODE_ARGS (Node flags of the workers, e.g. --cpu-prof),
+// BENCH_QUEUE_OTHER_ROOT (a checkout whose worker also runs, 1 process, in every round). Writes bench/results/queue.json.
 
 const crypto = require('node:crypto')
 const fs = require('node:fs')
@@ -30,6 +31,11 @@ const payload = Buffer.alloc(1024, 'p')
 const vapid = { subject: 'mailto:bench@example.com', ...generateVAPIDKeys() }
 const TICK = 100 // /proc clock ticks per second (Linux default)
 const WORKER_OPTIONS = JSON.parse(process.env.BENCH_QUEUE_WORKER || '{}') // e.g. {"chunksAtOnce":4}
+// Node flags of the worker processes, e.g. BENCH_QUEUE_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+const WORKER_NODE_ARGS = (process.env.BENCH_QUEUE_WORKER_NODE_ARGS || '').split(' ').filter(Boolean)
+// Another checkout (e.g. an earlier commit, with node_modules and the .node built): each round
+// also runs a campaign with 1 worker process of that tree's worker, for before/after ratios.
+const OTHER_ROOT = process.env.BENCH_QUEUE_OTHER_ROOT ? path.resolve(process.env.BENCH_QUEUE_OTHER_ROOT) : undefined
 
 /** CPU µs used so far by a process (Linux /proc). */
 function cpuOf(pid) {
@@ -47,10 +53,11 @@ function* targets(origin, n, pool) {
   for (let i = 0; i < n; i++) yield { endpoint: `${origin}/push/${i}`, keys: pool[i % pool.length].subscription.keys }
 }
 
-function startWorker(redis, prefix, ca) {
-  const child = fork(path.join(__dirname, '..', '__test__', 'queue', 'worker-process.js'), [], {
+function startWorker(redis, prefix, ca, root = path.join(__dirname, '..')) {
+  const child = fork(path.join(root, '__test__', 'queue', 'worker-process.js'), [], {
     env: { ...process.env, WEB_PUSH_RS_QUEUE_WORKER: JSON.stringify({ connection: redis.connection, prefix, vapid, options: { ca, ...WORKER_OPTIONS } }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: WORKER_NODE_ARGS,
   })
   return new Promise((resolve, reject) => {
     child.on('message', (m) => { if (m.ready) resolve({ child, maxInFlight: m.maxInFlight }) })
@@ -76,12 +83,12 @@ async function sendManyRun(remote, pool) {
   return { name: 'WebPush.sendMany, in process', workers: 0, msgPerSec: N / (wall / 1000), cpuUsPerMsg: (used.user + used.system) / N, wallMs: wall }
 }
 
-async function campaignRun(redis, remote, pool, workerCount, round) {
-  const prefix = `bench${workerCount}-${round}`
+async function campaignRun(redis, remote, pool, workerCount, round, root) {
+  const prefix = `bench${workerCount}-${round}${root ? '-other' : ''}`
   const campaigns = new Campaigns({ connection: redis.connection, prefix })
   const memoryBefore = await redis.usedMemory(campaigns.redis)
   const workers = []
-  for (let i = 0; i < workerCount; i++) workers.push(await startWorker(redis, prefix, remote.h2.ca))
+  for (let i = 0; i < workerCount; i++) workers.push(await startWorker(redis, prefix, remote.h2.ca, root))
   const cpuBefore = { self: process.cpuUsage(), redis: cpuOf(redis.pid), workers: workers.map((w) => cpuOf(w.child.pid)) }
   const start = performance.now()
   const id = `bench-${workerCount}`
@@ -102,7 +109,7 @@ async function campaignRun(redis, remote, pool, workerCount, round) {
   await campaigns.close()
   if (report.sent !== N) throw new Error(`campaign: ${report.sent}/${N} sent`)
   return {
-    name: `campaign, ${workerCount} worker process${workerCount > 1 ? 'es' : ''}`,
+    name: `campaign, ${workerCount} worker process${workerCount > 1 ? 'es' : ''}${root ? ` of ${path.basename(root)}` : ''}`,
     workers: workerCount,
     msgPerSec: N / (wall / 1000),
     cpuUsPerMsg: cpu / N,
@@ -174,21 +181,26 @@ async function main() {
 
     const memory = await memoryRun(redis, () => localShapedTargets(remote.h2.origin, N), localShapedTargets(remote.h2.origin, 1).next().value.endpoint.length)
     const fcmMemory = await memoryRun(redis, () => fcmTargets(N), fcmTargets(1).next().value.endpoint.length)
-    const runs = [[], [], []]
+    const runs = OTHER_ROOT ? [[], [], [], []] : [[], [], []]
     for (let round = 0; round < ROUNDS; round++) {
       runs[0].push(await sendManyRun(remote, pool))
       runs[1].push(await campaignRun(redis, remote, pool, 1, round))
       runs[2].push(await campaignRun(redis, remote, pool, 2, round))
+      if (OTHER_ROOT) runs[3].push(await campaignRun(redis, remote, pool, 1, round, OTHER_ROOT))
       console.error(`round ${round + 1}/${ROUNDS}: ${runs.map((r) => r.at(-1).msgPerSec.toFixed(0)).join(' / ')} msg/s`)
     }
     const rows = runs.map(medianRow)
     const base = rows[0]
     console.log(`Campaigns vs sendMany (medians of ${ROUNDS} interleaved rounds): ${N} × 1 KiB to a loopback HTTPS/HTTP2 sink push service in another process (Node ${process.version}, ${require('node:os').cpus().length} cores)\n`)
-    console.log('| run | msg/s | × sendMany | CPU µs/msg (all our processes) | worker peak RSS |')
+    console.log('| run | msg/s | × sendMany (median of the rounds\' ratios) | CPU µs/msg (all our processes) | worker peak RSS |')
     console.log('|---|---:|---:|---:|---:|')
     for (const r of rows) {
-      console.log(`| ${r.name} | ${r.msgPerSec.toFixed(0)} | ${(r.msgPerSec / base.msgPerSec).toFixed(2)} | ${r.cpuUsPerMsg.toFixed(0)} | ${r.workerPeakRssMB ? `${r.workerPeakRssMB.toFixed(0)} MB` : '—'} |`)
+      // The ratio is the median of the rounds' own ratios: each round's runs share its load.
+      r.vsSendMany = median(r.rounds.map((x, i) => x.msgPerSec / base.rounds[i].msgPerSec))
+      console.log(`| ${r.name} | ${r.msgPerSec.toFixed(0)} | ${r.vsSendMany.toFixed(2)} | ${r.cpuUsPerMsg.toFixed(0)} | ${r.workerPeakRssMB ? `${r.workerPeakRssMB.toFixed(0)} MB` : '—'} |`)
     }
+    console.log('')
+    for (const r of rows.slice(1)) console.log(`${r.name}: × sendMany per round ${r.rounds.map((x, i) => (x.msgPerSec / base.rounds[i].msgPerSec).toFixed(2)).join(', ')}`)
     for (const r of rows.filter((row) => row.cpuUsPerMsgSplit)) {
       const c = r.cpuUsPerMsgSplit
       console.log(`\n${r.name}: CPU µs/msg producer ${c.producer.toFixed(0)}, redis-server ${c.redis.toFixed(0)}, workers ${c.workers.toFixed(0)}`)

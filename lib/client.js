@@ -76,6 +76,9 @@ function checkPolicy(policy, endpoint) {
   if (!allowed) throw invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(hostname)} is not allowed by the endpoint policy`)
 }
 
+// web-push-rs/queue drives native batches itself (lib/queue/send-window.js): set below.
+let internals
+
 class WebPush {
   #native
   #contentEncoding
@@ -206,6 +209,15 @@ class WebPush {
     this.#closed = true
     this.#native = null
   }
+
+  static {
+    /** @internal `push`'s native client and its custom endpoint policy check (null when none). */
+    internals = (push) => {
+      push.#checkOpen()
+      const policy = push.#policy
+      return { native: push.#native, checkPolicy: policy ? (endpoint) => checkPolicy(policy, endpoint) : null }
+    }
+  }
 }
 
-module.exports = { WebPush, row }
+module.exports = { WebPush, row, internals: (push) => internals(push) }

@@ -4,7 +4,7 @@ import type { CampaignOutcome, CampaignReport } from '../../queue'
 
 export async function usage(): Promise<void> {
   const campaigns = new Campaigns({ connection: { host: '127.0.0.1', port: 6379 }, prefix: 'webpush' })
-  const fromUrl = new Campaigns({ connection: 'redis://127.0.0.1:6379' })
+  const fromUrl = new Campaigns({ connection: 'redis://127.0.0.1:6379', connectTimeoutMs: 2000 })
   async function* targets() {
     yield { endpoint: 'https://push.example.net/1', keys: { p256dh: 'p', auth: 'a' } }
     yield { subscription: { endpoint: 'https://push.example.net/2' }, payload: Buffer.from('own'), options: { urgency: 'high' as const } }

@@ -8,17 +8,22 @@ const crypto = require('node:crypto')
 const { Queue } = require('./deps.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject, requirePayload } = require('../args.js')
-const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, decodeOutcome, KINDS } = require('./store.js')
+const { QUEUE_NAME, keys, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, packOutcomes, decodeOutcome, KINDS } = require('./store.js')
 const { CampaignWorker } = require('./worker.js')
 const { ChunkBuilder, decodeChunk } = require('./chunk.js')
+const { Reachability } = require('./reachability.js')
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const MESSAGE_KEYS = ['ttl', 'urgency', 'topic', 'contentEncoding']
 const DEFAULT_TTL = 2419200
 const DEFAULT_CHUNK = 500
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000
 const REPORT_FIELDS = ['state', 'total', 'stored', 'done', 'createdAt', 'finishedAt', ...KINDS]
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const unlessUnreachable = (err) => {
+  if (err?.code === 'ERR_QUEUE_UNREACHABLE') throw err
+}
 
 function checkId(id) {
   if (typeof id !== 'string' || !ID.test(id)) {
@@ -89,6 +94,7 @@ function iterableOf(targets) {
 
 class Campaigns {
   #queue
+  #reach
   #workers = new Set()
   #closed = false
 
@@ -98,7 +104,11 @@ class Campaigns {
       throw invalid('ERR_INVALID_CONNECTION', 'new Campaigns(options) needs options.connection: Redis connection options ({ host, port, … } as for BullMQ / ioredis) or a redis:// URL')
     }
     for (const key of Object.keys(options)) {
-      if (!['connection', 'prefix'].includes(key)) throw invalid('ERR_INVALID_OPTION', `'${key}' is not a valid Campaigns option; valid: connection, prefix`)
+      if (!['connection', 'prefix', 'connectTimeoutMs'].includes(key)) throw invalid('ERR_INVALID_OPTION', `'${key}' is not a valid Campaigns option; valid: connection, prefix, connectTimeoutMs`)
+    }
+    const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600000) {
+      throw typeError(`options.connectTimeoutMs must be an integer number of milliseconds from 1 to 3600000, got ${describe(options.connectTimeoutMs)}`)
     }
     if (options.prefix !== undefined && (typeof options.prefix !== 'string' || !PREFIX.test(options.prefix))) {
       throw invalid('ERR_INVALID_OPTION', `options.prefix must be 1 to 64 characters of A-Z a-z 0-9 _ . - (no ':'), got ${describe(options.prefix)}`)
@@ -107,15 +117,24 @@ class Campaigns {
     this.connection = connectionOptions(options.connection)
     /** Key prefix of everything this library stores. */
     this.prefix = options.prefix ?? 'webpush'
-    /** @internal the ioredis client with the campaign scripts. */
+    /** How long start, report, outcomes, wait, cancel, remove and worker.ready() wait for a Redis connection. */
+    this.connectTimeoutMs = timeout
+    /** @internal the ioredis client with the campaign scripts (the API's; each worker has its own). */
     this.redis = createClient(this.connection)
+    this.#reach = new Reachability(this.redis, this.connection, timeout)
+    // The queue shares the API's client: one connection, watched by one Reachability, closed here.
     this.#queue = new Queue(QUEUE_NAME, {
-      connection: this.connection,
+      connection: this.redis,
       prefix: this.prefix,
       streams: { events: { maxLen: 100 } },
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 100, backoff: { type: 'fixed', delay: 1000 } },
     })
     this.#queue.on('error', () => {})
+  }
+
+  /** A Redis call of the API: rejects with ERR_QUEUE_UNREACHABLE when Redis stays unreachable. */
+  #r(promise) {
+    return this.#reach.guard(promise)
   }
 
   #checkOpen() {
@@ -140,7 +159,7 @@ class Campaigns {
     const k = keys(this.prefix, id)
     const optionsJson = JSON.stringify(options)
     const fp = crypto.createHash('sha256').update(payload ?? '').update('\0').update(optionsJson).update(`\0${chunkSize}`).digest('hex')
-    const [state, stored, , createdAt] = await this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize)
+    const [state, stored, , createdAt] = await this.#r(this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize))
     if (state === 'mismatch') {
       throw invalid('ERR_CAMPAIGN_MISMATCH', `campaign '${id}' already exists with a different payload, options or chunk size; use a new id`)
     }
@@ -157,11 +176,11 @@ class Campaigns {
     const flush = async () => {
       // The targets first, then the job that names them: a job never exists without its chunk.
       const job = { name: 'chunk', data: { c: id, s: Number(createdAt), k: chunk, i: chunk * chunkSize, n: rows.length }, opts: { jobId: `${id}.${chunk}` } }
-      await this.redis.set(k.chunk(chunk), rows.encode())
+      await this.#r(this.redis.set(k.chunk(chunk), rows.encode()))
       rows = new ChunkBuilder()
-      await this.#queue.addBulk([job])
+      await this.#r(this.#queue.addBulk([job]))
       chunk += 1
-      stopped = (await this.redis.wpStored(k.meta, chunk, index)) === 'cancelled'
+      stopped = (await this.#r(this.redis.wpStored(k.meta, chunk, index))) === 'cancelled'
     }
     const add = async (item) => {
       if (index++ < skip) return
@@ -180,15 +199,15 @@ class Campaigns {
       }
     }
     if (rows.length > 0 && !stopped) await flush()
-    const total = stopped ? Number(await this.redis.hget(k.meta, 'stored')) : index
-    await this.redis.wpFinish(k.meta, total, Date.now())
+    const total = stopped ? Number(await this.#r(this.redis.hget(k.meta, 'stored'))) : index
+    await this.#r(this.redis.wpFinish(k.meta, total, Date.now()))
     return { id, total }
   }
 
   /** `{ id, total, done, sent, gone, rejected, failed, expired, cancelled, pending, state, createdAt, finishedAt? }` */
   async report(id) {
     checkId(id)
-    const values = await this.redis.hmget(keys(this.prefix, id).meta, ...REPORT_FIELDS)
+    const values = await this.#r(this.redis.hmget(keys(this.prefix, id).meta, ...REPORT_FIELDS))
     const m = {}
     REPORT_FIELDS.forEach((f, i) => { if (values[i] !== null) m[f] = values[i] })
     const report = reportFrom(id, m)
@@ -203,7 +222,7 @@ class Campaigns {
     const out = keys(this.prefix, id).out
     let cursor = '0'
     do {
-      const [next, flat] = await this.redis.hscan(out, cursor, 'COUNT', 1000)
+      const [next, flat] = await this.#r(this.redis.hscan(out, cursor, 'COUNT', 1000))
       cursor = next
       for (let i = 0; i < flat.length; i += 2) {
         const o = decodeOutcome(flat[i], flat[i + 1])
@@ -233,18 +252,18 @@ class Campaigns {
   async cancel(id) {
     checkId(id)
     const k = keys(this.prefix, id)
-    const state = await this.redis.wpCancel(k.meta, Date.now())
+    const state = await this.#r(this.redis.wpCancel(k.meta, Date.now()))
     if (!state) throw invalid('ERR_CAMPAIGN_NOT_FOUND', `no campaign '${id}' under prefix '${this.prefix}'`)
     if (state !== 'cancelled') return this.report(id)
-    await this.redis.publish(signalChannel(this.prefix), JSON.stringify({ cancel: id }))
+    await this.#r(this.redis.publish(signalChannel(this.prefix), JSON.stringify({ cancel: id })))
     let chunk = 0
     let idle = 0
     for (;;) {
-      const chunks = Number(await this.redis.hget(k.meta, 'chunks'))
+      const chunks = Number(await this.#r(this.redis.hget(k.meta, 'chunks')))
       if (chunk >= chunks) {
         // A producer still storing stops after its current chunk; give it a moment. A chunk it
         // adds later anyway is marked cancelled by the worker that takes it.
-        if (idle++ >= 5 || (await this.redis.hexists(k.meta, 'total'))) break
+        if (idle++ >= 5 || (await this.#r(this.redis.hexists(k.meta, 'total')))) break
         await sleep(100)
         continue
       }
@@ -258,14 +277,14 @@ class Campaigns {
     const jobId = `${id}.${chunk}`
     let lockless = 0
     for (;;) {
-      const job = await this.#queue.getJob(jobId)
+      const job = await this.#r(this.#queue.getJob(jobId))
       if (!job) return // completed (outcomes are written before a chunk completes)
-      const state = await job.getState()
+      const state = await this.#r(job.getState())
       if (state === 'completed') return
       if (state === 'active') {
         // A worker holds it: it sees the cancellation within 250 ms, lets in-flight sends finish
         // and records them. A job without a lock belongs to a dead worker.
-        const locked = await this.redis.exists(`${this.prefix}:${QUEUE_NAME}:${jobId}:lock`)
+        const locked = await this.#r(this.redis.exists(`${this.prefix}:${QUEUE_NAME}:${jobId}:lock`))
         lockless = locked ? 0 : lockless + 1
         if (lockless < 3) {
           await sleep(100)
@@ -273,34 +292,31 @@ class Campaigns {
         }
       }
       await this.#markChunk(id, job.data, 'cancelled')
-      await job.remove().catch(() => {})
+      await this.#r(job.remove()).catch(unlessUnreachable)
       return
     }
   }
 
   async #markChunk(id, data, kind) {
     const k = keys(this.prefix, id)
-    const bytes = await this.redis.getBuffer(k.chunk(data.k))
+    const bytes = await this.#r(this.redis.getBuffer(k.chunk(data.k)))
     if (bytes === null) return // done: every target of it has its outcome
-    const args = [Date.now()]
-    decodeChunk(bytes).forEach((row, j) => {
-      args.push(data.i + j, kind, JSON.stringify([kind, 0, 0, '', row[0]]))
-    })
-    await this.redis.wpRecord(k.meta, k.out, ...args)
-    await this.redis.del(k.chunk(data.k))
+    const lines = decodeChunk(bytes).map((row, j) => `${data.i + j} ${kind} ${encodeOutcome(kind, {}, 0, row[0])}`)
+    await this.#r(this.redis.wpRecord(k.meta, k.out, Date.now(), packOutcomes(lines)))
+    await this.#r(this.redis.del(k.chunk(data.k)))
   }
 
   /** Deletes a campaign's record (meta, outcomes, its remaining chunk jobs). */
   async remove(id) {
     checkId(id)
     const k = keys(this.prefix, id)
-    const chunks = Number(await this.redis.hget(k.meta, 'chunks') || 0)
+    const chunks = Number(await this.#r(this.redis.hget(k.meta, 'chunks')) || 0)
     for (let chunk = 0; chunk < chunks; chunk++) {
-      const job = await this.#queue.getJob(`${id}.${chunk}`)
-      if (job) await job.remove().catch(() => {})
-      await this.redis.del(k.chunk(chunk))
+      const job = await this.#r(this.#queue.getJob(`${id}.${chunk}`))
+      if (job) await this.#r(job.remove()).catch(unlessUnreachable)
+      await this.#r(this.redis.del(k.chunk(chunk)))
     }
-    await this.redis.del(k.meta, k.out)
+    await this.#r(this.redis.del(k.meta, k.out))
   }
 
   /** A worker taking chunks of every campaign under this prefix. See queue.d.ts. */
@@ -317,7 +333,9 @@ class Campaigns {
     this.#closed = true
     await Promise.all([...this.#workers].map((w) => w.close()))
     await this.#queue.close()
-    await this.redis.quit().catch(() => this.redis.disconnect())
+    this.#reach.dispose()
+    if (this.#reach.connected) await this.redis.quit().catch(() => this.redis.disconnect())
+    else this.redis.disconnect() // queued commands are dropped: nothing to wait for
   }
 }
 

@@ -8,7 +8,7 @@
 //   {prefix}:campaign:{id}:out    hash: target index → its final outcome (HSETNX: written once)
 //   {prefix}:campaign:{id}:chunk:{k}  the targets of chunk k (see chunk.js), deleted once done
 //   {prefix}:pause:{origin}       string with PX: a push-service origin paused by Retry-After
-//   {prefix}:signals              pub/sub channel: pauses and cancellations, for running rounds
+//   {prefix}:signals              pub/sub channel: pauses and cancellations, for running chunks
 //   {prefix}:campaigns:*          BullMQ's queue; one job per chunk (id `{id}.{k}`) naming it
 //
 // Counters change in the same script that writes the outcome, so they always add up.
@@ -63,20 +63,19 @@ end
 return state
 `
 
-// KEYS: meta, out. ARGV: now, then triples (index, kind, encoded outcome).
-// Writes each outcome unless the target already has one; returns 1/0 per triple.
+// KEYS: meta, out. ARGV: now, then the outcomes packed in one string (see packOutcomes): a line
+// `index kind encoded` each. Writes each outcome unless the target already has one; returns
+// the indexes of the `gone` outcomes it wrote (for onGone).
 const RECORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-local written = {}
+local gone = {}
 local counts = {}
 local n = 0
-for i = 2, #ARGV, 3 do
-  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 2]) == 1 then
-    counts[ARGV[i + 1]] = (counts[ARGV[i + 1]] or 0) + 1
+for index, kind, value in string.gmatch(ARGV[2], '(%d+) (%a+) ([^\\n]*)\\n') do
+  if redis.call('HSETNX', KEYS[2], index, value) == 1 then
+    counts[kind] = (counts[kind] or 0) + 1
     n = n + 1
-    written[#written + 1] = 1
-  else
-    written[#written + 1] = 0
+    if kind == 'gone' then gone[#gone + 1] = tonumber(index) end
   end
 end
 for kind, c in pairs(counts) do redis.call('HINCRBY', KEYS[1], kind, c) end
@@ -87,7 +86,7 @@ if n > 0 then
     redis.call('HSET', KEYS[1], 'state', 'done', 'finishedAt', ARGV[1])
   end
 end
-return written
+return gone
 `
 
 // KEYS: meta. ARGV: now. Marks the campaign cancelled (unless it is already finished).
@@ -140,7 +139,9 @@ function connectionOptions(connection) {
 
 /** An ioredis client with the campaign scripts defined; commands wait through reconnects. */
 function createClient(options) {
-  const redis = new Redis({ ...options, maxRetriesPerRequest: null, lazyConnect: false })
+  // Reconnects every 0.5 s at most while Redis is away (ioredis' default backs off to 2 s), so
+  // a call waiting connectTimeoutMs sees it come back.
+  const redis = new Redis({ retryStrategy: (times) => Math.min(times * 50, 500), ...options, maxRetriesPerRequest: null, lazyConnect: false })
   redis.on('error', () => {}) // reconnects by itself; failures surface on the commands
   redis.defineCommand('wpInit', { numberOfKeys: 1, lua: INIT })
   redis.defineCommand('wpStored', { numberOfKeys: 1, lua: STORED })
@@ -165,12 +166,25 @@ function reportFrom(id, m) {
   return report
 }
 
-/** Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message?, reason?]`. */
-function encodeOutcome(kind, o) {
-  const row = [kind, o.attempts ?? 0, o.statusCode ?? 0, o.code ?? '', o.endpoint ?? '']
+/**
+ * Encodes a final outcome for the `out` hash: `[kind, attempts, statusCode, code, endpoint, message?, reason?]`.
+ * `attempts` and `endpoint` default to the outcome's own.
+ */
+function encodeOutcome(kind, o, attempts = o.attempts, endpoint = o.endpoint) {
+  if (kind === 'sent') return `["sent",${attempts ?? 0},${o.statusCode ?? 0},${JSON.stringify(o.code ?? '')},${JSON.stringify(endpoint ?? '')}]`
+  const row = [kind, attempts ?? 0, o.statusCode ?? 0, o.code ?? '', endpoint ?? '']
   if (kind !== 'sent' && (o.message || o.reason)) row.push(o.message ? String(o.message).slice(0, 300) : '')
   if (kind !== 'sent' && o.reason) row.push(String(o.reason).slice(0, 200))
   return JSON.stringify(row)
+}
+
+/**
+ * Final outcomes as the RECORD script's one string argument: a line `index kind encoded` each
+ * (`encoded` is JSON, which never holds a raw newline). One argument instead of three per
+ * outcome keeps the client's cost per outcome low.
+ */
+function packOutcomes(lines) {
+  return `${lines.join('\n')}\n`
 }
 
 /** Decodes an outcome stored by `encodeOutcome`. */
@@ -184,4 +198,4 @@ function decodeOutcome(index, value) {
   return o
 }
 
-module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, decodeOutcome }
+module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, packOutcomes, decodeOutcome }
