@@ -23,6 +23,12 @@ export declare class NativeBatch {
   progress(): ProgressOutput
   /** The outcomes recorded since the last call (every kind), when the batch streams them. */
   takeOutcomes(): Array<OutcomeOutput>
+  /**
+   * The same outcomes as `takeOutcomes`, split for speed (a campaign worker takes tens of
+   * thousands a second): `sent` holds one `index, attempts, statusCode` triple per sent
+   * target; every other outcome is an object in `others`.
+   */
+  takeOutcomeBatch(): OutcomeBatch
   /** Stops starting new sends. */
   abort(): void
   /** Waits for every outcome and returns the report (refused targets among `rejected`, by index). */
@@ -234,6 +240,14 @@ export interface OriginProgressOutput {
   limit: number
   /** Targets waiting for it. */
   queued: number
+}
+
+/** Outcomes of `takeOutcomeBatch`. */
+export interface OutcomeBatch {
+  /** `index, attempts, statusCode` of each sent target, one after another. */
+  sent: Float64Array
+  /** Every other outcome. */
+  others: Array<OutcomeOutput>
 }
 
 /** What happened to one message. */

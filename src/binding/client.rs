@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi::bindgen_prelude::Either;
+use napi::bindgen_prelude::{Either, Float64Array};
 use napi_derive::napi;
 
 use super::{
@@ -111,6 +111,15 @@ impl From<Outcome> for OutcomeOutput {
       headers: (!o.headers.is_empty()).then(|| o.headers.into_iter().collect()),
     }
   }
+}
+
+/// Outcomes of `takeOutcomeBatch`.
+#[napi(object, object_from_js = false)]
+pub struct OutcomeBatch {
+  /// `index, attempts, statusCode` of each sent target, one after another.
+  pub sent: Float64Array,
+  /// Every other outcome.
+  pub others: Vec<OutcomeOutput>,
 }
 
 /// Counters of a running batch.
@@ -464,6 +473,31 @@ impl NativeBatch {
     list.extend(refused.outcomes.iter().skip(refused.streamed).cloned());
     refused.streamed = refused.outcomes.len();
     list
+  }
+
+  /// The same outcomes as `takeOutcomes`, split for speed (a campaign worker takes tens of
+  /// thousands a second): `sent` holds one `index, attempts, statusCode` triple per sent
+  /// target; every other outcome is an object in `others`.
+  #[napi]
+  pub fn take_outcome_batch(&self) -> OutcomeBatch {
+    let mut sent = Vec::new();
+    let mut others = Vec::new();
+    for outcome in self.inner.take_outcomes() {
+      if outcome.kind == OutcomeKind::Sent {
+        sent.push(outcome.index as f64);
+        sent.push(f64::from(outcome.attempts));
+        sent.push(outcome.status_code.map_or(0.0, f64::from));
+      } else {
+        others.push(OutcomeOutput::from(outcome));
+      }
+    }
+    let mut refused = self.refused();
+    others.extend(refused.outcomes.iter().skip(refused.streamed).cloned());
+    refused.streamed = refused.outcomes.len();
+    OutcomeBatch {
+      sent: Float64Array::new(sent),
+      others,
+    }
   }
 
   /// Stops starting new sends.
