@@ -1,7 +1,7 @@
 'use strict'
 
 const crypto = require('node:crypto')
-const net = require('node:net')
+const { freePort } = require('../lib/queue/redis-server.js')
 
 /** A node:crypto public KeyObject from a raw 65-byte base64url P-256 point. */
 function publicKeyObject(publicKeyB64) {
@@ -59,18 +59,6 @@ async function until(read, accept, what, ms = 15000, everyMs = 50) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`)
     await new Promise((resolve) => setTimeout(resolve, everyMs))
   }
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (bound, then released for a server to take). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 module.exports = { publicKeyObject, verifyJwt, ecdhFromPrivate, expectError, until, freePort }

@@ -137,4 +137,4 @@ class RedisServer {
   }
 }
 
-module.exports = { RedisServer }
+module.exports = { RedisServer, freePort }
