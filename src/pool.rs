@@ -116,6 +116,9 @@ struct OriginState {
   last_failure: Option<Error>,
   /// The origin answered ALPN with http/1.1 (or is plain http).
   http1: bool,
+  /// The stream limit the newest connection was given at its handshake: what a connection
+  /// being opened will likely allow (an older one's limit may have been lowered since).
+  advertised_streams: Option<usize>,
   idle_http1: Vec<(Http1Sender, Instant)>,
 }
 
@@ -300,11 +303,7 @@ impl Pool {
           connection.usage.in_flight.fetch_add(1, Ordering::AcqRel);
           return Ok(Lease::H2(connection.clone()));
         }
-        let capacity = state
-          .h2
-          .last()
-          .map_or(ASSUMED_STREAMS, |c| c.sender.current_max_send_streams())
-          .max(1);
+        let capacity = state.advertised_streams.unwrap_or(ASSUMED_STREAMS).max(1);
         let may_open = state.h2.len() + state.opening < self.max_connections;
         if (may_open && state.opening * capacity <= state.waiting)
           || (state.opening == 0 && state.h2.is_empty())
@@ -357,6 +356,7 @@ impl Pool {
             Ok(Some(sender))
           }
           Ok(Opened::H2(connection)) => {
+            state.advertised_streams = Some(connection.sender.current_max_send_streams());
             state.h2.push(connection);
             Ok(None)
           }
