@@ -231,6 +231,7 @@ impl Pool {
       .body(())
       .map_err(|e| network("the endpoint is not a request URI", &e))?;
     let headers = request.headers_mut();
+    headers.reserve(outgoing.headers.len() + 2);
     for (name, value) in outgoing.headers {
       if name.eq_ignore_ascii_case("content-length") {
         continue;
@@ -292,7 +293,7 @@ impl Pool {
                 return Ok(Lease::Http1(sender));
               }
             }
-            None => return self.open_http1(pool).await.map(Lease::Http1),
+            None => return Box::pin(self.open_http1(pool)).await.map(Lease::Http1),
           }
         }
       }
@@ -347,7 +348,9 @@ impl Pool {
       }
       // This request opens the next connection; the others wait for it.
       let opening = Counter(pool, |s| &mut s.opening);
-      let opened = self.open(pool).await;
+      // Boxed: opening (TCP, TLS, the h2 handshake) is rare, and inline its state would make
+      // every request's future several KiB, copied whenever a task is spawned.
+      let opened = Box::pin(self.open(pool)).await;
       let result = {
         let mut state = pool.state();
         match opened {

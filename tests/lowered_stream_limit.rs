@@ -189,7 +189,7 @@ async fn send_at_once(client: &HttpClient, origin: &str, n: usize) {
     .map(|i| PushRequest {
       endpoint: format!("{origin}/push/{i}").parse().unwrap(),
       headers: vec![("ttl".into(), "60".into())],
-      body: Some(vec![7; 1024]),
+      body: Some(vec![7; 1024].into()),
     })
     .collect();
   let answers = futures_util::future::join_all(requests.iter().map(|r| client.send(r, None))).await;

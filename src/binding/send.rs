@@ -164,7 +164,7 @@ pub fn build_request(input: RequestInput) -> napi::Result<BuiltRequest, ErrorCod
   Ok(BuiltRequest {
     endpoint: built.endpoint.to_string(),
     headers: built.headers.into_iter().map(|(n, v)| vec![n, v]).collect(),
-    body: built.body.map(Buffer::from),
+    body: built.body.map(|body| Buffer::from(Vec::from(body))),
   })
 }
 
