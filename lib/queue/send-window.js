@@ -71,15 +71,14 @@ class SendWindow {
 
   /**
    * Waits for the next tick, or until slots are freed (the caller can start more at once);
-   * the outcomes known since the last call (maybe none).
+   * the outcomes known since the last call (maybe none) as `{ sent, others }`: `sent` the
+   * sent ones as index/attempts/statusCode number triples (a Float64Array: no object each),
+   * `others` the rest as outcome objects.
    */
   async outcomes() {
     await Promise.race([this.#ticks.next(), new Promise((resolve) => { this.#wake = resolve })])
     this.#wake = null
-    // Sent outcomes come as number triples: a JS object each costs far less than a native one.
-    const { sent, others } = this.#batch.takeOutcomeBatch()
-    for (let i = 0; i < sent.length; i += 3) others.push({ kind: 'sent', index: sent[i], attempts: sent[i + 1], statusCode: sent[i + 2] })
-    return others
+    return this.#batch.takeOutcomeBatch()
   }
 
   /** Frees `n` slots: their outcomes are recorded, or they are pending again. */
