@@ -11,8 +11,9 @@ const { internals } = require('../client.js')
 
 // How often batches are asked for outcomes while targets are in flight. The windows of one
 // worker share the tick, so the outcomes of all its chunks found in one tick can go to Redis
-// in one write per campaign.
-const POLL_MS = 4
+// in one write per campaign. 8 ms (was 4): half the loop turns and RECORD writes (each one an
+// fsync under appendfsync always); measured 3-4 µs less worker CPU a message, same msg/s.
+const POLL_MS = 8
 
 /** One timer for many windows: `next()` resolves on the next tick (every POLL_MS while awaited). */
 class Ticks {
