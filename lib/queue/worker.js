@@ -266,12 +266,12 @@ class CampaignWorker {
   async #pendingTargets(c, job, bytes) {
     const { prefixes, rows } = decodeChunkRaw(bytes)
     const first = job.data.i
-    const recorded = await this.#redis.hmget(c.keys.out, ...rows.map((_, j) => first + j))
+    const recorded = new Set(await this.#redis.wpRecorded(c.keys.out, first, rows.length))
     const made = job.data.a ?? {}
     const origins = prefixes.map(originOf)
     const pending = []
     for (let j = 0; j < rows.length; j++) {
-      if (recorded[j] !== null) continue
+      if (recorded.has(first + j)) continue
       const [n, rest, p256dh, auth] = rows[j]
       const index = first + j
       const own = rows[j].length > 4 ? rows[j].slice(4) : undefined // [payload, options] of its own
