@@ -1,8 +1,8 @@
 'use strict'
 
 // A campaign worker: takes chunk jobs from BullMQ and sends them with the Rust `WebPush`
-// client. Each target's final outcome is written to Redis as soon as it is known (HSETNX, so
-// a target has one outcome whoever writes it), so a crash re-sends at most what was in flight.
+// client. Each target's final outcome is written to Redis as soon as it is known (the RECORD
+// script writes only targets without one, so a target has one outcome whoever writes it), so a crash re-sends at most what was in flight.
 // Before sending, a chunk skips targets that already have an outcome, stops when the campaign
 // is cancelled, marks targets whose TTL (counted from `start`) ran out as `expired`, and holds
 // back targets whose push-service origin is paused by a shared Retry-After.
