@@ -41,7 +41,7 @@ export interface CampaignSpec {
   options?: CampaignMessageOptions
   /** Consumed as a stream; stored in chunks as they come. */
   targets: Iterable<CampaignTarget> | AsyncIterable<CampaignTarget>
-  /** Targets per chunk job (default 500). */
+  /** Targets per chunk job (default 1000). */
   chunkSize?: number
 }
 

@@ -216,15 +216,15 @@ test('a worker closing while its chunks wait for a long Retry-After returns at o
 test('Redis holds the payload once and never the VAPID private key', LIMIT, async () => {
   const campaigns = scoped('stored')
   const payload = 'p'.repeat(900)
-  await campaigns.start({ id: 'what-is-stored', payload, targets: targets(1000) })
+  await campaigns.start({ id: 'what-is-stored', payload, targets: targets(2000) })
   const client = campaigns.redis
   const meta = await client.hgetall('qt-stored:campaign:what-is-stored:meta')
   assert.equal(meta.payload, payload)
   const chunks = await client.keys('qt-stored:campaign:what-is-stored:chunk:*')
-  assert.equal(chunks.length, 2, '1000 targets in 2 chunks of 500')
+  assert.equal(chunks.length, 2, '2000 targets in 2 chunks of 1000')
   const { decodeChunk } = require('../lib/queue/chunk.js')
   const rows = decodeChunk(await client.getBuffer('qt-stored:campaign:what-is-stored:chunk:0'))
-  assert.equal(rows.length, 500)
+  assert.equal(rows.length, 1000)
   assert.deepEqual(rows[0].slice(0, 3), [subs[0].endpoint, subs[0].keys.p256dh, subs[0].keys.auth], 'a chunk holds endpoint and keys per target, not the payload')
   const jobs = (await client.keys('qt-stored:campaigns:what-is-stored.*')).filter((k) => !k.includes(':lock'))
   assert.equal(jobs.length, 2, 'one BullMQ job per chunk')

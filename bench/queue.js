@@ -43,6 +43,28 @@ function cpuOf(pid) {
   return ((Number(fields[11]) + Number(fields[12])) / TICK) * 1e6
 }
 
+/**
+ * CPU µs used so far by each thread of a process, summed by role: `js` (the main thread,
+ * tid = pid), `tokio` (the Rust client's runtime), `other` (V8/libuv helpers and the rest).
+ */
+function threadCpuOf(pid) {
+  const out = { js: 0, tokio: 0, other: 0 }
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    } catch {
+      continue // the thread ended
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+    const us = ((Number(fields[11]) + Number(fields[12])) / TICK) * 1e6
+    const role = tid === String(pid) ? 'js' : name.startsWith('tokio') ? 'tokio' : 'other'
+    out[role] += us
+  }
+  return out
+}
+
 /** Peak RSS (VmHWM) of a process in bytes. */
 function peakRss(pid) {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -73,14 +95,21 @@ async function closeWorker(w) {
 
 async function sendManyRun(remote, pool) {
   const cpu = process.cpuUsage()
-  const start = performance.now()
   const push = new WebPush({ vapid, ca: remote.h2.ca, ttl: 600, concurrency: 100 })
+  const threadsBefore = threadCpuOf(process.pid)
+  const start = performance.now()
   const report = await push.sendMany(targets(remote.h2.origin, N, pool), payload)
-  await push.close()
   const wall = performance.now() - start
+  const threadsAfter = threadCpuOf(process.pid) // before close(): its runtime threads end there
+  await push.close()
   const used = process.cpuUsage(cpu)
   if (report.sent !== N) throw new Error(`sendMany: ${report.sent}/${N} sent`)
-  return { name: 'WebPush.sendMany, in process', workers: 0, msgPerSec: N / (wall / 1000), cpuUsPerMsg: (used.user + used.system) / N, wallMs: wall }
+  const split = {}
+  for (const role of ['js', 'tokio', 'other']) split[role] = (threadsAfter[role] - threadsBefore[role]) / N
+  return {
+    name: 'WebPush.sendMany, in process', workers: 0, msgPerSec: N / (wall / 1000), cpuUsPerMsg: (used.user + used.system) / N, wallMs: wall,
+    cpuUsPerMsgThreads: split,
+  }
 }
 
 async function campaignRun(redis, remote, pool, workerCount, round, root) {
@@ -89,7 +118,7 @@ async function campaignRun(redis, remote, pool, workerCount, round, root) {
   const memoryBefore = await redis.usedMemory(campaigns.redis)
   const workers = []
   for (let i = 0; i < workerCount; i++) workers.push(await startWorker(redis, prefix, remote.h2.ca, root))
-  const cpuBefore = { self: process.cpuUsage(), redis: cpuOf(redis.pid), workers: workers.map((w) => cpuOf(w.child.pid)) }
+  const cpuBefore = { self: process.cpuUsage(), redis: cpuOf(redis.pid), workers: workers.map((w) => cpuOf(w.child.pid)), threads: workers.map((w) => threadCpuOf(w.child.pid)) }
   const start = performance.now()
   const id = `bench-${workerCount}`
   await campaigns.start({ id, payload, options: { ttl: 600 }, targets: targets(remote.h2.origin, N, pool) })
@@ -102,6 +131,12 @@ async function campaignRun(redis, remote, pool, workerCount, round, root) {
     workers: workers.reduce((sum, w, i) => sum + cpuOf(w.child.pid) - cpuBefore.workers[i], 0),
   }
   const cpu = split.producer + split.redis + split.workers
+  // Worker threads that ended during the run are missing here (their CPU is in `workers`).
+  const threads = { js: 0, tokio: 0, other: 0 }
+  workers.forEach((w, i) => {
+    const now = threadCpuOf(w.child.pid)
+    for (const role of Object.keys(threads)) threads[role] += now[role] - cpuBefore.threads[i][role]
+  })
   const rss = workers.map((w) => peakRss(w.child.pid))
   const memoryDone = await redis.usedMemory(campaigns.redis)
   await Promise.all(workers.map(closeWorker))
@@ -113,7 +148,7 @@ async function campaignRun(redis, remote, pool, workerCount, round, root) {
     workers: workerCount,
     msgPerSec: N / (wall / 1000),
     cpuUsPerMsg: cpu / N,
-    cpuUsPerMsgSplit: { producer: split.producer / N, redis: split.redis / N, workers: split.workers / N },
+    cpuUsPerMsgSplit: { producer: split.producer / N, redis: split.redis / N, workers: split.workers / N, workerJs: threads.js / N, workerTokio: threads.tokio / N, workerOther: threads.other / N },
     wallMs: wall,
     workerPeakRssMB: Math.max(...rss) / 2 ** 20,
     redisBytesPerDoneTarget: (memoryDone - memoryBefore) / N,
@@ -162,6 +197,10 @@ function medianRow(rounds) {
   for (const key of ['msgPerSec', 'cpuUsPerMsg', 'wallMs', 'workerPeakRssMB', 'redisBytesPerDoneTarget']) {
     if (typeof rounds[0][key] === 'number') row[key] = median(rounds.map((r) => r[key]))
   }
+  if (rounds[0].cpuUsPerMsgThreads) {
+    row.cpuUsPerMsgThreads = {}
+    for (const part of Object.keys(rounds[0].cpuUsPerMsgThreads)) row.cpuUsPerMsgThreads[part] = median(rounds.map((r) => r.cpuUsPerMsgThreads[part]))
+  }
   if (rounds[0].cpuUsPerMsgSplit) {
     row.cpuUsPerMsgSplit = {}
     for (const part of Object.keys(rounds[0].cpuUsPerMsgSplit)) row.cpuUsPerMsgSplit[part] = median(rounds.map((r) => r.cpuUsPerMsgSplit[part]))
@@ -201,9 +240,11 @@ async function main() {
     }
     console.log('')
     for (const r of rows.slice(1)) console.log(`${r.name}: × sendMany per round ${r.rounds.map((x, i) => (x.msgPerSec / base.rounds[i].msgPerSec).toFixed(2)).join(', ')}`)
+    const t = base.cpuUsPerMsgThreads
+    console.log(`\n${base.name}: CPU µs/msg JS thread ${t.js.toFixed(0)}, tokio ${t.tokio.toFixed(0)}, other threads ${t.other.toFixed(0)}`)
     for (const r of rows.filter((row) => row.cpuUsPerMsgSplit)) {
       const c = r.cpuUsPerMsgSplit
-      console.log(`\n${r.name}: CPU µs/msg producer ${c.producer.toFixed(0)}, redis-server ${c.redis.toFixed(0)}, workers ${c.workers.toFixed(0)}`)
+      console.log(`\n${r.name}: CPU µs/msg producer ${c.producer.toFixed(0)}, redis-server ${c.redis.toFixed(0)}, workers ${c.workers.toFixed(0)} (JS thread ${c.workerJs.toFixed(0)}, tokio ${c.workerTokio.toFixed(0)}, other threads ${c.workerOther.toFixed(0)})`)
     }
     console.log(`\nRedis memory per pending target (random keys): ${memory.bytesPerPendingTarget.toFixed(0)} bytes with ${memory.endpointBytes}-byte local endpoints (${N} stored in ${(N / memory.storeTargetsPerSec).toFixed(1)} s, producer RSS growth ${memory.producerRssGrowthMB.toFixed(0)} MB)`)
     console.log(`Redis memory per pending target (random keys): ${fcmMemory.bytesPerPendingTarget.toFixed(0)} bytes with ${fcmMemory.endpointBytes}-byte FCM-shaped endpoints`)

@@ -19,23 +19,43 @@ class Recorder {
   }
 
   /**
-   * Records final outcomes `{ t, kind, o, attempts }` of campaign `c` (HSETNX: a target keeps
-   * the first one written). Resolves once they are in Redis and onGone returned.
+   * Records final outcomes of campaign `c`, already encoded as `lines` (`index kind encoded`,
+   * see `Recorder.line`); `gone` lists the gone ones among them as `{ index, endpoint,
+   * statusCode, attempts }` (for onGone). A target keeps the first outcome written. Resolves
+   * once they are in Redis and onGone returned.
    */
-  record(c, entries) {
-    if (entries.length === 0) return Promise.resolve()
+  record(c, lines, gone = []) {
+    if (lines.length === 0) return Promise.resolve()
     return new Promise((resolve, reject) => {
       let batch = this.#queued.get(c.id)
       if (!batch) {
-        batch = { c, items: [] }
+        batch = { c, lines: [], gone: [], waiting: [] }
         this.#queued.set(c.id, batch)
       }
-      batch.items.push({ entries, resolve, reject })
+      for (const line of lines) batch.lines.push(line)
+      for (const o of gone) batch.gone.push(o)
+      batch.waiting.push({ resolve, reject })
       if (!this.#scheduled) {
         this.#scheduled = true
         setImmediate(() => this.#flush())
       }
     })
+  }
+
+  /** Records outcomes `{ t, kind, o, attempts }` (`t`: the target, `o`: what is stored). */
+  recordEntries(c, entries) {
+    const lines = []
+    const gone = []
+    for (const { t, kind, o, attempts } of entries) {
+      lines.push(Recorder.line(t.index, kind, o, attempts, t.endpoint))
+      if (kind === 'gone') gone.push({ index: t.index, endpoint: t.endpoint, statusCode: o.statusCode, attempts })
+    }
+    return this.record(c, lines, gone)
+  }
+
+  /** One outcome as a line of the RECORD script's argument. */
+  static line(index, kind, o, attempts, endpoint) {
+    return `${index} ${kind} ${encodeOutcome(kind, o, attempts, endpoint)}`
   }
 
   #flush() {
@@ -44,29 +64,21 @@ class Recorder {
     this.#queued.clear()
     for (const batch of batches) {
       this.#write(batch).then(() => {
-        for (const item of batch.items) item.resolve()
+        for (const w of batch.waiting) w.resolve()
       }, (err) => {
-        for (const item of batch.items) item.reject(err)
+        for (const w of batch.waiting) w.reject(err)
       })
     }
   }
 
-  async #write({ c, items }) {
-    const lines = []
-    for (const { entries } of items) {
-      for (const { t, kind, o, attempts } of entries) lines.push(`${t.index} ${kind} ${encodeOutcome(kind, o, attempts, t.endpoint)}`)
-    }
+  async #write({ c, lines, gone }) {
     const written = await this.#redis.wpRecord(c.keys.meta, c.keys.out, Date.now(), packOutcomes(lines))
     if (!this.#onGone || written.length === 0) return
     const wrote = new Set(written)
-    const gone = []
-    for (const { entries } of items) {
-      for (const { t, kind, o, attempts } of entries) {
-        if (kind === 'gone' && wrote.has(t.index)) gone.push({ index: t.index, kind: 'gone', endpoint: t.endpoint, statusCode: o.statusCode, attempts })
-      }
-    }
+    const calls = gone.filter((o) => wrote.has(o.index)).map((o) => ({ index: o.index, kind: 'gone', endpoint: o.endpoint, statusCode: o.statusCode, attempts: o.attempts }))
+    if (calls.length === 0) return
     try {
-      await this.#onGone(gone)
+      await this.#onGone(calls)
     } catch {
       // The outcome is recorded either way; the application's handler failing is its own.
     }

@@ -11,8 +11,9 @@ const { internals } = require('../client.js')
 
 // How often batches are asked for outcomes while targets are in flight. The windows of one
 // worker share the tick, so the outcomes of all its chunks found in one tick can go to Redis
-// in one write per campaign.
-const POLL_MS = 4
+// in one write per campaign. 8 ms (was 4): half the loop turns and RECORD writes (each one an
+// fsync under appendfsync always); measured 3-4 µs less worker CPU a message, same msg/s.
+const POLL_MS = 8
 
 /** One timer for many windows: `next()` resolves on the next tick (every POLL_MS while awaited). */
 class Ticks {
@@ -71,15 +72,14 @@ class SendWindow {
 
   /**
    * Waits for the next tick, or until slots are freed (the caller can start more at once);
-   * the outcomes known since the last call (maybe none).
+   * the outcomes known since the last call (maybe none) as `{ sent, others }`: `sent` the
+   * sent ones as index/attempts/statusCode number triples (a Float64Array: no object each),
+   * `others` the rest as outcome objects.
    */
   async outcomes() {
     await Promise.race([this.#ticks.next(), new Promise((resolve) => { this.#wake = resolve })])
     this.#wake = null
-    // Sent outcomes come as number triples: a JS object each costs far less than a native one.
-    const { sent, others } = this.#batch.takeOutcomeBatch()
-    for (let i = 0; i < sent.length; i += 3) others.push({ kind: 'sent', index: sent[i], attempts: sent[i + 1], statusCode: sent[i + 2] })
-    return others
+    return this.#batch.takeOutcomeBatch()
   }
 
   /** Frees `n` slots: their outcomes are recorded, or they are pending again. */

@@ -5,7 +5,7 @@
 //   {prefix}:campaign:{id}:meta   hash: payload (once per campaign), message options, fingerprint,
 //                                 createdAt, chunkSize, chunks, stored, total, state, and the
 //                                 counters done/sent/gone/rejected/failed/expired/cancelled
-//   {prefix}:campaign:{id}:out    hash: target index → its final outcome (HSETNX: written once)
+//   {prefix}:campaign:{id}:out    hash: target index → its final outcome (written once: RECORD)
 //   {prefix}:campaign:{id}:chunk:{k}  the targets of chunk k (see chunk.js), deleted once done
 //   {prefix}:pause:{origin}       string with PX: a push-service origin paused by Retry-After
 //   {prefix}:signals              pub/sub channel: pauses and cancellations, for running chunks
@@ -64,19 +64,40 @@ return state
 `
 
 // KEYS: meta, out. ARGV: now, then the outcomes packed in one string (see packOutcomes): a line
-// `index kind encoded` each. Writes each outcome unless the target already has one; returns
-// the indexes of the `gone` outcomes it wrote (for onGone).
+// `index kind encoded` each. Writes each outcome unless the target already has one (the script
+// is atomic: one HMGET of the indexes, then one HSET of the new ones, in slices of SLICE, so
+// Redis runs and logs a few commands per call, not one per outcome); returns the indexes of the
+// `gone` outcomes it wrote (for onGone).
 const RECORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+local SLICE = 1000
 local gone = {}
 local counts = {}
 local n = 0
+local indexes, kinds, values = {}, {}, {}
 for index, kind, value in string.gmatch(ARGV[2], '(%d+) (%a+) ([^\\n]*)\\n') do
-  if redis.call('HSETNX', KEYS[2], index, value) == 1 then
-    counts[kind] = (counts[kind] or 0) + 1
-    n = n + 1
-    if kind == 'gone' then gone[#gone + 1] = tonumber(index) end
+  indexes[#indexes + 1] = index
+  kinds[#kinds + 1] = kind
+  values[#values + 1] = value
+end
+local seen = {}
+for from = 1, #indexes, SLICE do
+  local to = math.min(from + SLICE - 1, #indexes)
+  local have = redis.call('HMGET', KEYS[2], unpack(indexes, from, to))
+  local args = {}
+  for i = from, to do
+    local index = indexes[i]
+    if not have[i - from + 1] and not seen[index] then
+      seen[index] = true
+      args[#args + 1] = index
+      args[#args + 1] = values[i]
+      local kind = kinds[i]
+      counts[kind] = (counts[kind] or 0) + 1
+      n = n + 1
+      if kind == 'gone' then gone[#gone + 1] = tonumber(index) end
+    end
   end
+  if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
 end
 for kind, c in pairs(counts) do redis.call('HINCRBY', KEYS[1], kind, c) end
 if n > 0 then
@@ -87,6 +108,25 @@ if n > 0 then
   end
 end
 return gone
+`
+
+// KEYS: out. ARGV: first index, count. The indexes from first to first + count - 1 that have an
+// outcome (usually none): the worker skips them. One HMGET inside Redis instead of a reply of
+// `count` values for the client to parse.
+const RECORDED = `
+local SLICE = 1000
+local first, count = tonumber(ARGV[1]), tonumber(ARGV[2])
+local found = {}
+for from = first, first + count - 1, SLICE do
+  local to = math.min(from + SLICE - 1, first + count - 1)
+  local fields = {}
+  for i = from, to do fields[#fields + 1] = i end
+  local have = redis.call('HMGET', KEYS[1], unpack(fields))
+  for j = 1, #fields do
+    if have[j] then found[#found + 1] = fields[j] end
+  end
+end
+return found
 `
 
 // KEYS: meta. ARGV: now. Marks the campaign cancelled (unless it is already finished).
@@ -147,6 +187,7 @@ function createClient(options) {
   redis.defineCommand('wpStored', { numberOfKeys: 1, lua: STORED })
   redis.defineCommand('wpFinish', { numberOfKeys: 1, lua: FINISH })
   redis.defineCommand('wpRecord', { numberOfKeys: 2, lua: RECORD })
+  redis.defineCommand('wpRecorded', { numberOfKeys: 1, lua: RECORDED })
   redis.defineCommand('wpCancel', { numberOfKeys: 1, lua: CANCEL })
   redis.defineCommand('wpPause', { numberOfKeys: 2, lua: PAUSE })
   return redis
@@ -171,11 +212,16 @@ function reportFrom(id, m) {
  * `attempts` and `endpoint` default to the outcome's own.
  */
 function encodeOutcome(kind, o, attempts = o.attempts, endpoint = o.endpoint) {
-  if (kind === 'sent') return `["sent",${attempts ?? 0},${o.statusCode ?? 0},${JSON.stringify(o.code ?? '')},${JSON.stringify(endpoint ?? '')}]`
+  if (kind === 'sent') return sentOutcome(attempts ?? 0, o.statusCode ?? 0, endpoint ?? '')
   const row = [kind, attempts ?? 0, o.statusCode ?? 0, o.code ?? '', endpoint ?? '']
   if (kind !== 'sent' && (o.message || o.reason)) row.push(o.message ? String(o.message).slice(0, 300) : '')
   if (kind !== 'sent' && o.reason) row.push(String(o.reason).slice(0, 200))
   return JSON.stringify(row)
+}
+
+/** `encodeOutcome('sent', …)` from its parts (the worker's hot path: no object per outcome). */
+function sentOutcome(attempts, statusCode, endpoint) {
+  return `["sent",${attempts},${statusCode},"",${JSON.stringify(endpoint)}]`
 }
 
 /**
@@ -198,4 +244,4 @@ function decodeOutcome(index, value) {
   return o
 }
 
-module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, packOutcomes, decodeOutcome }
+module.exports = { KINDS, QUEUE_NAME, keys, pauseKey, signalChannel, connectionOptions, createClient, reportFrom, encodeOutcome, sentOutcome, packOutcomes, decodeOutcome }

@@ -1,8 +1,8 @@
 'use strict'
 
 // A campaign worker: takes chunk jobs from BullMQ and sends them with the Rust `WebPush`
-// client. Each target's final outcome is written to Redis as soon as it is known (HSETNX, so
-// a target has one outcome whoever writes it), so a crash re-sends at most what was in flight.
+// client. Each target's final outcome is written to Redis as soon as it is known (the RECORD
+// script writes only targets without one, so a target has one outcome whoever writes it), so a crash re-sends at most what was in flight.
 // Before sending, a chunk skips targets that already have an outcome, stops when the campaign
 // is cancelled, marks targets whose TTL (counted from `start`) ran out as `expired`, and holds
 // back targets whose push-service origin is paused by a shared Retry-After.
@@ -12,7 +12,7 @@ const { WebPush, row } = require('../client.js')
 const { BATCH_PAYLOAD_SHARED } = require('../native.js')
 const { invalid, typeError } = require('../errors.js')
 const { describe, requireObject } = require('../args.js')
-const { QUEUE_NAME, keys, pauseKey, signalChannel, createClient } = require('./store.js')
+const { QUEUE_NAME, keys, pauseKey, signalChannel, createClient, sentOutcome } = require('./store.js')
 const { Reachability } = require('./reachability.js')
 const { SendWindow, Ticks } = require('./send-window.js')
 const { Recorder } = require('./recorder.js')
@@ -247,7 +247,7 @@ class CampaignWorker {
 
   /** Writes final outcomes (`{ t, kind, o, attempts }`): see recorder.js. */
   #record(c, entries) {
-    return this.#recorder.record(c, entries)
+    return this.#recorder.recordEntries(c, entries)
   }
 
   /**
@@ -266,12 +266,12 @@ class CampaignWorker {
   async #pendingTargets(c, job, bytes) {
     const { prefixes, rows } = decodeChunkRaw(bytes)
     const first = job.data.i
-    const recorded = await this.#redis.hmget(c.keys.out, ...rows.map((_, j) => first + j))
+    const recorded = new Set(await this.#redis.wpRecorded(c.keys.out, first, rows.length))
     const made = job.data.a ?? {}
     const origins = prefixes.map(originOf)
     const pending = []
     for (let j = 0; j < rows.length; j++) {
-      if (recorded[j] !== null) continue
+      if (recorded.has(first + j)) continue
       const [n, rest, p256dh, auth] = rows[j]
       const index = first + j
       const own = rows[j].length > 4 ? rows[j].slice(4) : undefined // [payload, options] of its own
@@ -348,16 +348,26 @@ class CampaignWorker {
     let failure
     let stop
     let waiting = pending.some((t) => t.attempts > 0) // targets may have a notBefore
-    const settle = (outcomes) => {
-      const entries = []
+    // Outcomes from the batch: `sent` as index/attempts/statusCode triples (the bulk of them,
+    // encoded straight into lines for Redis, no object each), `others` as objects.
+    const settle = ({ sent, others }) => {
+      const lines = []
+      const gone = []
       const pauses = new Map()
       const now = Date.now()
-      for (const o of outcomes) {
+      for (let i = 0; i < sent.length; i += 3) {
+        const index = sent[i]
+        const t = inFlight.get(index)
+        inFlight.delete(index)
+        lines.push(`${index} sent ${sentOutcome(t.attempts + sent[i + 1], sent[i + 2], t.endpoint)}`)
+      }
+      for (const o of others) {
         const t = inFlight.get(o.index)
         inFlight.delete(o.index)
         const attempts = t.attempts + (o.attempts || 0)
         if (o.kind !== 'failed' || (o.code !== 'ERR_ABORTED' && attempts >= s.attempts)) {
-          entries.push({ t, kind: o.kind, o, attempts })
+          lines.push(Recorder.line(t.index, o.kind, o, attempts, t.endpoint))
+          if (o.kind === 'gone') gone.push({ index: t.index, endpoint: t.endpoint, statusCode: o.statusCode, attempts })
           continue
         }
         // Pending again: aborted (not sent), or a transient failure with attempts left.
@@ -379,7 +389,7 @@ class CampaignWorker {
         this.#pauses.set(origin, { until, at: now })
         track(this.#redis.wpPause(pauseKey(prefix, origin), signalChannel(prefix), origin, until, Math.max(1, until - now)))
       }
-      if (entries.length > 0) track(this.#record(c, entries).then(() => window.free(entries.length)))
+      if (lines.length > 0) track(this.#recorder.record(c, lines, gone).then(() => window.free(lines.length)))
     }
     const track = (promise) => {
       const write = promise.catch((err) => { failure ??= err }).finally(() => writes.delete(write))
@@ -424,7 +434,7 @@ class CampaignWorker {
         }
         if (window.taken > 0) {
           const outcomes = await window.outcomes()
-          if (outcomes.length > 0) settle(outcomes)
+          if (outcomes.sent.length > 0 || outcomes.others.length > 0) settle(outcomes)
           continue
         }
         if (writes.size > 0) await Promise.all(writes)
