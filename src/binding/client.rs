@@ -218,10 +218,15 @@ struct Item<'e> {
 
 /// The subscription of an item (the item itself unless it wraps one).
 fn wrapped<'e>(item: &Unknown<'e>) -> Result<Option<Object<'e>>> {
-  match js::object(item).filter(|_| js::kind(item) == ValueType::Object) {
-    Some(o) if o.has_named_property("subscription").unwrap_or(false) => Ok(Some(o)),
-    _ => Ok(None),
+  if js::kind(item) != ValueType::Object {
+    return Ok(None);
   }
+  let o = js::object_unchecked(item);
+  Ok(
+    o.has_c_named_property(c"subscription")
+      .unwrap_or(false)
+      .then_some(o),
+  )
 }
 
 /// The endpoint of an item, for the outcome of an item refused before it was read.

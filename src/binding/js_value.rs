@@ -93,12 +93,37 @@ pub(crate) fn object<'e>(value: &Unknown<'e>) -> Option<Object<'e>> {
     .flatten()
 }
 
-/// `value` as a Rust string, when it is a JS string.
+/// `value` as an object, its type already known to be `object` or `function`.
+pub(crate) fn object_unchecked<'e>(value: &Unknown<'e>) -> Object<'e> {
+  Object::from_raw(value.value().env, value.raw())
+}
+
+/// `value` as a Rust string, when it is a JS string (one napi call for most strings: a
+/// `sendMany` item has three).
 pub(crate) fn string(value: &Unknown) -> Option<String> {
-  // SAFETY: only a JS string is cast to a String.
-  (kind(value) == ValueType::String)
-    .then(|| unsafe { value.cast::<String>() }.ok())
-    .flatten()
+  let mut buffer = [0u8; 512];
+  let mut len = 0;
+  let env = value.value().env;
+  // SAFETY: `value` is a live value of `env`; napi writes at most `buffer.len()` bytes, NUL
+  // included, and fails (string expected) for any other type.
+  let status = unsafe {
+    sys::napi_get_value_string_utf8(
+      env,
+      value.raw(),
+      buffer.as_mut_ptr().cast(),
+      buffer.len(),
+      &mut len,
+    )
+  };
+  if status != sys::Status::napi_ok {
+    return None;
+  }
+  // A truncated copy stops short of a split UTF-8 character: up to 4 bytes from the end.
+  if len + 4 < buffer.len() {
+    return String::from_utf8(buffer.get(..len)?.to_vec()).ok();
+  }
+  // SAFETY: `value` is a JS string.
+  unsafe { value.cast::<String>() }.ok()
 }
 
 /// `value` as a number, when it is a JS number.
@@ -135,10 +160,10 @@ pub(crate) fn type_error(
 
 /// A plain object (not null, not an array): `field must be an object`.
 pub(crate) fn require_object<'e>(value: &Unknown<'e>, field: &str) -> Result<Object<'e>> {
-  match object(value) {
-    Some(o) if kind(value) == ValueType::Object && !value.is_array().unwrap_or(false) => Ok(o),
-    _ => Err(type_error(field, "an object", value)),
+  if kind(value) == ValueType::Object && !value.is_array().unwrap_or(false) {
+    return Ok(object_unchecked(value));
   }
+  Err(type_error(field, "an object", value))
 }
 
 /// A non-empty string.
@@ -190,7 +215,24 @@ pub(crate) fn require_bytes(value: &Unknown, field: &str) -> Result<Vec<u8>> {
 
 /// Property `name` of `object` (`undefined` when absent).
 pub(crate) fn get<'e>(object: &Object<'e>, name: &str) -> Result<Unknown<'e>> {
-  object.get_named_property::<Unknown>(name).map_err(unreadable)
+  // Names are short ASCII: a NUL-terminated copy on the stack saves an allocation per read.
+  let mut key = [0u8; 64];
+  if name.len() >= key.len() || name.contains('\0') {
+    return object.get_named_property::<Unknown>(name).map_err(unreadable);
+  }
+  key
+    .get_mut(..name.len())
+    .ok_or_else(|| unreadable(napi::Error::from_reason(name)))?
+    .copy_from_slice(name.as_bytes());
+  let env = object.value().env;
+  let mut value = std::ptr::null_mut();
+  // SAFETY: `object` is a live value of `env`; `key` is NUL-terminated.
+  let status = unsafe { sys::napi_get_named_property(env, object.raw(), key.as_ptr().cast(), &mut value) };
+  if status != sys::Status::napi_ok {
+    return Err(unreadable(napi::Error::from_reason(name)));
+  }
+  // SAFETY: napi just returned `value` in `env`.
+  Ok(unsafe { Unknown::from_raw_unchecked(env, value) })
 }
 
 /// The own enumerable string keys of `object`, in order (`Object.keys`).

@@ -63,9 +63,10 @@ enum Either<A, B> {
 /// A subscription's parts: `endpoint` (`""` unless a string: the core refuses it) and keys,
 /// which must be an object of strings when given (`""` keys count as absent).
 pub(crate) fn subscription_parts(subscription: &Unknown) -> Result<(String, Option<String>, Option<String>)> {
-  let Some(object) = js::object(subscription).filter(|_| js::kind(subscription) == ValueType::Object) else {
+  if js::kind(subscription) != ValueType::Object {
     return Ok((String::new(), None, None));
-  };
+  }
+  let object = js::object_unchecked(subscription);
   let endpoint = js::string(&js::get(&object, "endpoint")?).unwrap_or_default();
   let keys = js::get(&object, "keys")?;
   if js::nullish(&keys) {
@@ -74,9 +75,11 @@ pub(crate) fn subscription_parts(subscription: &Unknown) -> Result<(String, Opti
   let keys = js::require_object(&keys, "subscription.keys")?;
   let key = |name: &str| -> Result<Option<String>> {
     let value = js::get(&keys, name)?;
+    if let Some(text) = js::string(&value) {
+      return Ok(Some(text).filter(|text| !text.is_empty()));
+    }
     match js::kind(&value) {
       ValueType::Undefined => Ok(None),
-      ValueType::String => Ok(js::string(&value).filter(|text| !text.is_empty())),
       _ => Err(js::type_error(
         format!("subscription.keys.{name}"),
         "a base64url string",
