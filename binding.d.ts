@@ -80,16 +80,16 @@ export declare class PushServiceHandle {
   /** PEM of the CA to trust (TLS only). */
   get ca(): string | null
   /** Creates a subscription; `options.applicationServerKey` (a VAPID public key) binds it. */
-  subscribe(options?: { applicationServerKey?: string }): Fallible<ServiceSubscription>
+  subscribe(options?: { applicationServerKey?: string }): ServiceSubscription
   /** Accepted messages, oldest first (only those for `endpoint` if given). */
   messages(endpoint?: string | undefined | null): Array<ServiceMessage>
   /** Makes later sends to `endpoint` answer 410 Gone; an endpoint of another service is an error. */
-  expire(endpoint: string): Fallible<undefined>
+  expire(endpoint: string): void
   /**
    * Arms `fault` (see testing.d.ts) for the next requests: `target` is an endpoint (its next
    * `fault.times` requests, default 1) or a count (the next N requests to any endpoint).
    */
-  failNext(target: number | string, fault?: Record<string, unknown>): Fallible<undefined>
+  failNext(target: number | string, fault?: Record<string, unknown>): void
   /** Request counters. */
   stats(): ServiceStatsOutput
   /** Stops the service and closes its connections. */
@@ -116,20 +116,20 @@ export declare const BATCH_PAYLOAD_SHARED: number
 export declare function batchRow(index: number, item: unknown): [unknown[], string | Buffer | undefined]
 
 /** Throws the TypeError `field must be a string, a Buffer or a Uint8Array` unless it is one. */
-export declare function checkPayload(value: unknown, field: string): Fallible<undefined>
+export declare function checkPayload(value: unknown, field: string): void
 
 /**
  * Builds `{"web_push":8030,"notification":{…},"app_badge"?,"mutable"?}` from the JSON text of
  * a notification and of the options; validated, at most 3993 bytes.
  */
-export declare function declarativePayload(notificationJson: string, optionsJson: string): Fallible<string>
+export declare function declarativePayload(notificationJson: string, optionsJson: string): string
 
 /**
  * Decrypts a push message body (a Buffer, Uint8Array or ArrayBuffer) with a subscription's
  * `keys.privateKey` and `keys.auth`. `headers` are the request's (any case; numbers allowed):
  * `Content-Encoding`, and for aesgcm `Encryption` and `Crypto-Key`.
  */
-export declare function decryptBody(body: Uint8Array | ArrayBuffer, keys: { privateKey: string, auth: string }, headers?: Record<string, string | number | undefined>): Fallible<Buffer>
+export declare function decryptBody(body: Uint8Array | ArrayBuffer, keys: { privateKey: string, auth: string }, headers?: Record<string, string | number | undefined>): Buffer
 
 /** How a message shows a JS value (lib/args.js `describe`, for the JS glue's own messages). */
 export declare function describeValue(value: unknown): string
@@ -138,7 +138,7 @@ export declare function describeValue(value: unknown): string
  * Encrypts `payload` (a string, Buffer or Uint8Array) for a subscription's `p256dh` and `auth`
  * keys. `contentEncoding` is `"aes128gcm"` (default) or `"aesgcm"`.
  */
-export declare function encrypt(userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string): Fallible<EncryptResult>
+export declare function encrypt(userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string): EncryptResult
 
 /** Like `encrypt`, off the event loop (bad arguments reject too). */
 export declare function encryptAsync(userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string): Promise<EncryptResult>
@@ -174,16 +174,16 @@ export interface GeneratedSubscription {
  * the request without sending it, shaped as web-push returns it: `{ method, headers, body,
  * endpoint }` (`TTL` and `Content-Length` as numbers), plus `proxy` and `timeout` when given.
  */
-export declare function generateRequestDetails(subscription: unknown, payload: unknown, options: unknown, state: unknown): RequestDetails
+export declare function generateRequestDetails(subscription: unknown, payload: unknown, options: unknown, state: unknown): { method: 'POST', headers: Record<string, string | number>, body: Buffer | null, endpoint: string, proxy?: unknown, timeout?: number }
 
 /**
  * Creates a subscription as a browser would (P-256 pair + 16 random bytes); `endpoint` must
  * be an absolute URL and defaults to one under `push.invalid`.
  */
-export declare function generateSubscriptionKeys(endpoint?: string): Fallible<SubscriptionKeyMaterial>
+export declare function generateSubscriptionKeys(endpoint?: string): SubscriptionKeyMaterial
 
 /** Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding. */
-export declare function generateVAPIDKeys(): Fallible<VapidKeys>
+export declare function generateVAPIDKeys(): VapidKeys
 
 /** Like `generateVAPIDKeys`, off the event loop. */
 export declare function generateVAPIDKeysAsync(): Promise<VapidKeys>
@@ -192,7 +192,7 @@ export declare function generateVAPIDKeysAsync(): Promise<VapidKeys>
  * Signs a VAPID JWT for `audience` (the push service origin) and returns the headers.
  * `expiration` is seconds since the epoch (default: 12 hours from now, at most 24 hours).
  */
-export declare function getVapidHeaders(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number): Fallible<VapidHeaderValues>
+export declare function getVapidHeaders(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number): VapidHeaderValues
 
 /** Like `getVapidHeaders`, off the event loop (bad arguments reject too). */
 export declare function getVapidHeadersAsync(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number): Promise<VapidHeaderValues>
@@ -279,7 +279,7 @@ export interface ProgressOutput {
  * Makes the binding create its errors as instances of `WebPushError` (lib/errors.js calls
  * this once at load): `new WebPushError(message, undefined, undefined, undefined, endpoint, code)`.
  */
-export declare function registerErrorClass(errorClass: (arg?: unknown) => unknown): void
+export declare function registerErrorClass(errorClass: new (...args: any[]) => Error): void
 
 /** The result of a batch. */
 export interface ReportOutput {
@@ -298,7 +298,7 @@ export interface ReportOutput {
 }
 
 /** Throws the TypeError `field must be an object` unless `value` is a plain object. */
-export declare function requireObject(value: unknown, field: string): Fallible<undefined>
+export declare function requireObject(value: unknown, field: string): void
 
 /**
  * `sendNotification(subscription, payload?, options?, state?)`: builds and sends a push
@@ -420,7 +420,7 @@ export interface SubscriptionKeyMaterial {
  * Validates VAPID details (non-empty fields, subject, key lengths, on-curve, matching halves)
  * and imports the key once so later sends reuse it. Used by `setVapidDetails`.
  */
-export declare function validateVapidDetails(details: { subject?: unknown, publicKey?: unknown, privateKey?: unknown }): Fallible<undefined>
+export declare function validateVapidDetails(details: { subject?: unknown, publicKey?: unknown, privateKey?: unknown }): void
 
 /** The VAPID headers, named as web-push's `getVapidHeaders` returns them. */
 export interface VapidHeaderValues {

@@ -17,6 +17,7 @@ const MAX_PAYLOAD_BYTES = binding.MAX_PAYLOAD_BYTES
 
 const state = { vapidDetails: null, gcmAPIKey: '' }
 
+/** Sets the global VAPID details (`setVapidDetails(null)` clears them); see index.d.ts. */
 function setVapidDetails(...args) {
   const [subject, publicKey, privateKey] = args
   if (args.length === 1 && subject === null) {
@@ -29,6 +30,7 @@ function setVapidDetails(...args) {
   warnAboutSubject(subject)
 }
 
+/** Sets the global legacy GCM/FCM key (`null` clears it). */
 function setGCMAPIKey(apiKey) {
   if (apiKey !== null && (typeof apiKey !== 'string' || apiKey.length === 0)) {
     throw typeError(`The GCM API Key should be a non-empty string or null, got ${describe(apiKey)}`)
@@ -36,21 +38,27 @@ function setGCMAPIKey(apiKey) {
   state.gcmAPIKey = apiKey
 }
 
+/** A VAPID key pair `{ publicKey, privateKey }` (base64url); the async form runs off the event loop. */
 const generateVAPIDKeys = () => binding.generateVAPIDKeys()
 const generateVAPIDKeysAsync = () => binding.generateVAPIDKeysAsync()
+/** web-push's `encrypt`: `{ localPublicKey, salt, cipherText }` for a subscription's keys (and async). */
 const encrypt = (userPublicKey, userAuth, payload, contentEncoding) => binding.encrypt(userPublicKey, userAuth, payload, contentEncoding)
 const encryptAsync = (userPublicKey, userAuth, payload, contentEncoding) => binding.encryptAsync(userPublicKey, userAuth, payload, contentEncoding)
 
+/** web-push's `getVapidHeaders`: `{ Authorization, 'Crypto-Key'? }` for one push service origin. */
 function getVapidHeaders(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
   return binding.getVapidHeaders(audience, subject, publicKey, privateKey, contentEncoding, expiration)
 }
 
+/** Like `getVapidHeaders`, off the event loop. */
 function getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
   return binding.getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration)
 }
 
+/** web-push's `generateRequestDetails`: the request `sendNotification` would send, not sent. */
 const generateRequestDetails = (subscription, payload, options) => binding.generateRequestDetails(subscription, payload, options, state)
 
+/** web-push's `sendNotification`: resolves with a 2xx answer, else rejects with a WebPushError. */
 function sendNotification(subscription, payload, options) {
   return binding.sendRequest(subscription, payload, options, state).then((answer) => {
     if (answer.statusCode < 200 || answer.statusCode > 299) throw answerError(answer, subscription.endpoint)

@@ -786,9 +786,9 @@ pub struct NativeBatch {
   refused: Mutex<Refused>,
 }
 
-/// Targets `lib/client.js` refused before they had a row (JS types, the endpoint policy
-/// function): they never reach the core, but count in the progress and the report here, so
-/// every target gets exactly one outcome in one place.
+/// Targets refused before they were queued (JS types, the endpoint policy function): they
+/// never reach the core, but count in the progress and the report here, so every target gets
+/// exactly one outcome in one place.
 #[derive(Default)]
 struct Refused {
   outcomes: Vec<OutcomeOutput>,

@@ -15,7 +15,7 @@ fn parse(json: &str, field: &str) -> Result<serde_json::Value, Error> {
 
 /// Builds `{"web_push":8030,"notification":{…},"app_badge"?,"mutable"?}` from the JSON text of
 /// a notification and of the options; validated, at most 3993 bytes.
-#[napi(js_name = "declarativePayload")]
+#[napi(js_name = "declarativePayload", ts_return_type = "string")]
 pub fn declarative_payload(notification_json: String, options_json: String) -> Fallible<String> {
   let payload = || {
     let notification = parse(&notification_json, "notification")?;

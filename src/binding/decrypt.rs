@@ -15,7 +15,8 @@ use crate::keys::{AuthSecret, KeyRole, PrivateKey};
 /// `Content-Encoding`, and for aesgcm `Encryption` and `Crypto-Key`.
 #[napi(
   js_name = "decryptBody",
-  ts_args_type = "body: Uint8Array | ArrayBuffer, keys: { privateKey: string, auth: string }, headers?: Record<string, string | number | undefined>"
+  ts_args_type = "body: Uint8Array | ArrayBuffer, keys: { privateKey: string, auth: string }, headers?: Record<string, string | number | undefined>",
+  ts_return_type = "Buffer"
 )]
 pub fn decrypt_body(body: Unknown, keys: Unknown, headers: Unknown) -> Fallible<Buffer> {
   decrypt(&body, &keys, &headers).map(Buffer::from).into()

@@ -99,7 +99,8 @@ impl EncryptTask {
 /// Encrypts `payload` (a string, Buffer or Uint8Array) for a subscription's `p256dh` and `auth`
 /// keys. `contentEncoding` is `"aes128gcm"` (default) or `"aesgcm"`.
 #[napi(
-  ts_args_type = "userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string"
+  ts_args_type = "userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string",
+  ts_return_type = "EncryptResult"
 )]
 pub fn encrypt(
   user_public_key: Unknown,

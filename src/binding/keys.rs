@@ -47,7 +47,7 @@ impl Task for GenerateKeysTask {
 }
 
 /// Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding.
-#[napi(js_name = "generateVAPIDKeys")]
+#[napi(js_name = "generateVAPIDKeys", ts_return_type = "VapidKeys")]
 pub fn generate_vapid_keys() -> Fallible<VapidKeys> {
   GenerateKeysTask::run().into()
 }
@@ -88,7 +88,10 @@ pub struct SubscriptionKeyMaterial {
 
 /// Creates a subscription as a browser would (P-256 pair + 16 random bytes); `endpoint` must
 /// be an absolute URL and defaults to one under `push.invalid`.
-#[napi(ts_args_type = "endpoint?: string")]
+#[napi(
+  ts_args_type = "endpoint?: string",
+  ts_return_type = "SubscriptionKeyMaterial"
+)]
 pub fn generate_subscription_keys(endpoint: Unknown) -> Fallible<SubscriptionKeyMaterial> {
   subscription_keys(&endpoint).into()
 }

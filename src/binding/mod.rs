@@ -37,7 +37,7 @@ thread_local! {
 
 /// Makes the binding create its errors as instances of `WebPushError` (lib/errors.js calls
 /// this once at load): `new WebPushError(message, undefined, undefined, undefined, endpoint, code)`.
-#[napi]
+#[napi(ts_args_type = "errorClass: new (...args: any[]) => Error")]
 pub fn register_error_class(env: Env, error_class: Function) -> napi::Result<()> {
   let mut reference = ptr::null_mut();
   // SAFETY: `env` and `class` are this call's valid env and value; the reference lives as long
@@ -214,13 +214,13 @@ pub fn describe_value(value: Unknown) -> String {
 }
 
 /// Throws the TypeError `field must be a string, a Buffer or a Uint8Array` unless it is one.
-#[napi(js_name = "checkPayload")]
+#[napi(js_name = "checkPayload", ts_return_type = "void")]
 pub fn check_payload(value: Unknown, field: String) -> Fallible<()> {
   js_value::require_payload(&value, &field).map(|_| ()).into()
 }
 
 /// Throws the TypeError `field must be an object` unless `value` is a plain object.
-#[napi(js_name = "requireObject")]
+#[napi(js_name = "requireObject", ts_return_type = "void")]
 pub fn require_object(value: Unknown, field: String) -> Fallible<()> {
   js_value::require_object(&value, &field).map(|_| ()).into()
 }

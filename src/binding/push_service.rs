@@ -349,7 +349,10 @@ impl PushServiceHandle {
   }
 
   /// Creates a subscription; `options.applicationServerKey` (a VAPID public key) binds it.
-  #[napi(ts_args_type = "options?: { applicationServerKey?: string }")]
+  #[napi(
+    ts_args_type = "options?: { applicationServerKey?: string }",
+    ts_return_type = "ServiceSubscription"
+  )]
   pub fn subscribe(&self, options: Unknown) -> Fallible<ServiceSubscription> {
     self.subscription(&options).into()
   }
@@ -414,7 +417,7 @@ impl PushServiceHandle {
   }
 
   /// Makes later sends to `endpoint` answer 410 Gone; an endpoint of another service is an error.
-  #[napi]
+  #[napi(ts_return_type = "void")]
   pub fn expire(&self, endpoint: String) -> Fallible<()> {
     if self.inner.expire(&endpoint) {
       return Ok(()).into();
@@ -427,7 +430,10 @@ impl PushServiceHandle {
 
   /// Arms `fault` (see testing.d.ts) for the next requests: `target` is an endpoint (its next
   /// `fault.times` requests, default 1) or a count (the next N requests to any endpoint).
-  #[napi(ts_args_type = "target: number | string, fault?: Record<string, unknown>")]
+  #[napi(
+    ts_args_type = "target: number | string, fault?: Record<string, unknown>",
+    ts_return_type = "void"
+  )]
   pub fn fail_next(&self, target: Either<f64, String>, fault: Unknown) -> Fallible<()> {
     let armed = FaultInput::read(target, &fault).and_then(|fault| {
       let (scope, times) = fault_scope(&fault)?;

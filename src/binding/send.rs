@@ -315,7 +315,9 @@ fn prepare(input: RequestInput) -> Result<Prepared> {
 /// `generateRequestDetails(subscription, payload?, options?, state?)`: builds (and encrypts)
 /// the request without sending it, shaped as web-push returns it: `{ method, headers, body,
 /// endpoint }` (`TTL` and `Content-Length` as numbers), plus `proxy` and `timeout` when given.
-#[napi(ts_return_type = "RequestDetails")]
+#[napi(
+  ts_return_type = "{ method: 'POST', headers: Record<string, string | number>, body: Buffer | null, endpoint: string, proxy?: unknown, timeout?: number }"
+)]
 pub fn generate_request_details<'e>(
   env: &'e Env,
   subscription: Unknown<'e>,

@@ -116,7 +116,8 @@ impl VapidHeadersTask {
 /// Signs a VAPID JWT for `audience` (the push service origin) and returns the headers.
 /// `expiration` is seconds since the epoch (default: 12 hours from now, at most 24 hours).
 #[napi(
-  ts_args_type = "audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number"
+  ts_args_type = "audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number",
+  ts_return_type = "VapidHeaderValues"
 )]
 pub fn get_vapid_headers(
   audience: Unknown,
@@ -162,7 +163,10 @@ pub fn get_vapid_headers_async(
 
 /// Validates VAPID details (non-empty fields, subject, key lengths, on-curve, matching halves)
 /// and imports the key once so later sends reuse it. Used by `setVapidDetails`.
-#[napi(ts_args_type = "details: { subject?: unknown, publicKey?: unknown, privateKey?: unknown }")]
+#[napi(
+  ts_args_type = "details: { subject?: unknown, publicKey?: unknown, privateKey?: unknown }",
+  ts_return_type = "void"
+)]
 pub fn validate_vapid_details(details: Unknown) -> Fallible<()> {
   vapid_of(&details, "").map(|_| ()).into()
 }
