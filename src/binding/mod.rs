@@ -40,7 +40,7 @@ thread_local! {
 #[napi(ts_args_type = "errorClass: new (...args: any[]) => Error")]
 pub fn register_error_class(env: Env, error_class: Function) -> napi::Result<()> {
   let mut reference = ptr::null_mut();
-  // SAFETY: `env` and `class` are this call's valid env and value; the reference lives as long
+  // SAFETY: `env` and `error_class` are this call's valid env and value; the reference lives as long
   // as the environment (one per thread).
   let status = unsafe { sys::napi_create_reference(env.raw(), error_class.raw(), 1, &mut reference) };
   if status != sys::Status::napi_ok {
