@@ -83,6 +83,9 @@ struct Tally {
   in_flight: AtomicUsize,
   /// Per-origin queues and limits (empty with a fixed concurrency).
   origins: Mutex<Origins>,
+  /// Wakes the per-origin driver when a target gives its slot back to wait out a retry
+  /// delay (no task ends then, and the slot must go to the next queued target).
+  slot_given_back: tokio::sync::Notify,
 }
 
 impl Tally {
@@ -332,6 +335,7 @@ impl crate::client::Admission for OriginAdmission<'_> {
         self.holding.store(false, Ordering::Release);
         entry.in_flight -= 1;
         entry.slot_freed.notify_one();
+        self.tally.slot_given_back.notify_one();
       }
     }
   }
@@ -421,6 +425,7 @@ async fn drive_per_origin(
         None => input_open = false,
       },
       Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+      () = tally.slot_given_back.notified() => {}
     }
   }
 }

@@ -116,6 +116,9 @@ struct OriginState {
   last_failure: Option<Error>,
   /// The origin answered ALPN with http/1.1 (or is plain http).
   http1: bool,
+  /// The stream limit the newest connection was given at its handshake: what a connection
+  /// being opened will likely allow (an older one's limit may have been lowered since).
+  advertised_streams: Option<usize>,
   idle_http1: Vec<(Http1Sender, Instant)>,
 }
 
@@ -228,6 +231,7 @@ impl Pool {
       .body(())
       .map_err(|e| network("the endpoint is not a request URI", &e))?;
     let headers = request.headers_mut();
+    headers.reserve(outgoing.headers.len() + 2);
     for (name, value) in outgoing.headers {
       if name.eq_ignore_ascii_case("content-length") {
         continue;
@@ -289,7 +293,7 @@ impl Pool {
                 return Ok(Lease::Http1(sender));
               }
             }
-            None => return self.open_http1(pool).await.map(Lease::Http1),
+            None => return Box::pin(self.open_http1(pool)).await.map(Lease::Http1),
           }
         }
       }
@@ -300,11 +304,7 @@ impl Pool {
           connection.usage.in_flight.fetch_add(1, Ordering::AcqRel);
           return Ok(Lease::H2(connection.clone()));
         }
-        let capacity = state
-          .h2
-          .last()
-          .map_or(ASSUMED_STREAMS, |c| c.sender.current_max_send_streams())
-          .max(1);
+        let capacity = state.advertised_streams.unwrap_or(ASSUMED_STREAMS).max(1);
         let may_open = state.h2.len() + state.opening < self.max_connections;
         if (may_open && state.opening * capacity <= state.waiting)
           || (state.opening == 0 && state.h2.is_empty())
@@ -348,7 +348,9 @@ impl Pool {
       }
       // This request opens the next connection; the others wait for it.
       let opening = Counter(pool, |s| &mut s.opening);
-      let opened = self.open(pool).await;
+      // Boxed: opening (TCP, TLS, the h2 handshake) is rare, and inline its state would make
+      // every request's future several KiB, copied whenever a task is spawned.
+      let opened = Box::pin(self.open(pool)).await;
       let result = {
         let mut state = pool.state();
         match opened {
@@ -357,6 +359,7 @@ impl Pool {
             Ok(Some(sender))
           }
           Ok(Opened::H2(connection)) => {
+            state.advertised_streams = Some(connection.sender.current_max_send_streams());
             state.h2.push(connection);
             Ok(None)
           }

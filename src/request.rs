@@ -164,7 +164,7 @@ pub struct PushRequest {
   /// Headers in web-push's order.
   pub headers: Vec<(String, String)>,
   /// The encrypted body, if there is a payload.
-  pub body: Option<Vec<u8>>,
+  pub body: Option<bytes::Bytes>,
 }
 
 impl PushRequest {
@@ -206,7 +206,7 @@ pub fn build(
         headers.set("Encryption", encryption);
         headers.set("Crypto-Key", crypto_key);
       }
-      Some(message.body)
+      Some(message.body.into())
     }
     None => {
       headers.set("Content-Length", "0".to_owned());

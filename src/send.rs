@@ -212,11 +212,7 @@ impl HttpClient {
     let outgoing = crate::pool::Outgoing {
       url: &request.endpoint,
       headers: &request.headers,
-      body: request
-        .body
-        .as_deref()
-        .map(bytes::Bytes::copy_from_slice)
-        .unwrap_or_default(),
+      body: request.body.clone().unwrap_or_default(),
     };
     tokio::time::timeout(timeout, self.pool.send(outgoing))
       .await

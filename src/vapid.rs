@@ -54,8 +54,14 @@ pub fn validate_audience(audience: &str) -> Result<()> {
 }
 
 /// The audience (`scheme://host[:port]`) of a push endpoint.
-pub fn audience_of(endpoint: &url::Url) -> String {
-  endpoint.origin().ascii_serialization()
+pub fn audience_of(endpoint: &url::Url) -> std::borrow::Cow<'_, str> {
+  let has_credentials = !endpoint.username().is_empty() || endpoint.password().is_some();
+  if endpoint.has_host() && !has_credentials {
+    // The parsed URL is normalised (lower-case host, no default port): up to the path, it
+    // is the origin's serialization already.
+    return std::borrow::Cow::Borrowed(&endpoint[..url::Position::BeforePath]);
+  }
+  std::borrow::Cow::Owned(endpoint.origin().ascii_serialization())
 }
 
 /// Why an expiration is outside RFC 8292's window.
@@ -111,8 +117,8 @@ pub struct VapidHeaders {
 /// A signed token and its expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-  /// The compact JWT.
-  pub jwt: String,
+  /// The compact JWT (shared: every request to the audience carries it).
+  pub jwt: Arc<str>,
   /// Its `exp` claim.
   pub expires_at: u64,
 }
@@ -121,7 +127,8 @@ pub struct Token {
 pub struct VapidKey {
   signer: Es256Signer,
   public_key_b64: String,
-  tokens: Mutex<HashMap<(String, String), Token>>,
+  /// Cached tokens by audience, then subject (looked up without allocating).
+  tokens: Mutex<HashMap<String, HashMap<String, Token>>>,
 }
 
 impl std::fmt::Debug for VapidKey {
@@ -167,22 +174,27 @@ impl VapidKey {
   pub fn token_at(&self, audience: &str, subject: &str, now: u64) -> Result<Token> {
     // The lock is held while signing (~16 µs) so concurrent sends to a new audience sign once.
     let mut tokens = self.lock_tokens();
-    let key = (audience.to_owned(), subject.to_owned());
-    if let Some(token) = tokens.get(&key) {
+    if let Some(token) = tokens
+      .get(audience)
+      .and_then(|by_subject| by_subject.get(subject))
+    {
       if token.expires_at >= now + REFRESH_MARGIN_SECS {
         return Ok(token.clone());
       }
     }
     let expires_at = now + DEFAULT_EXPIRATION_SECS;
     let token = Token {
-      jwt: self.sign(audience, subject, expires_at)?,
+      jwt: self.sign(audience, subject, expires_at)?.into(),
       expires_at,
     };
-    tokens.insert(key, token.clone());
+    tokens
+      .entry(audience.to_owned())
+      .or_default()
+      .insert(subject.to_owned(), token.clone());
     Ok(token)
   }
 
-  fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Token>> {
+  fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, Token>>> {
     // A poisoned lock only means another thread panicked mid-insert; the map is still usable.
     self
       .tokens
@@ -281,6 +293,26 @@ mod tests {
     let pair = KeyPair::generate().unwrap();
     let key = VapidKey::from_base64(&pair.public_key.to_base64(), &pair.private_key.to_base64()).unwrap();
     (key, pair.public_key)
+  }
+
+  #[test]
+  fn the_audience_is_the_endpoints_origin() {
+    for endpoint in [
+      "https://fcm.googleapis.com/fcm/send/abc",
+      "https://Push.Example.COM:443/x?y#z",
+      "https://push.example.com:8443/x",
+      "http://127.0.0.1:9000/push/1",
+      "https://[::1]:4443/p",
+      "https://user:secret@push.example.com/x",
+      "https://user@push.example.com:444/x",
+    ] {
+      let url: url::Url = endpoint.parse().unwrap();
+      assert_eq!(
+        audience_of(&url),
+        url.origin().ascii_serialization(),
+        "{endpoint}"
+      );
+    }
   }
 
   #[test]

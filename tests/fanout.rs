@@ -337,3 +337,35 @@ async fn with_auto_concurrency_the_limit_shrinks_under_429s_and_grows_back() {
   assert!(last > lowest + 5, "the limit grew back: {lowest} → {last}");
   service.close();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_concurrency_a_slot_given_back_for_a_retry_wait_goes_to_a_queued_target() {
+  // The first 100 requests (the whole initial limit) are throttled with a long Retry-After:
+  // while those targets wait, their slots must carry the queued ones, not sit idle until
+  // some request ends (here none would: every one in flight is waiting).
+  let service = PushService::start(PushServiceConfig::default()).await.unwrap();
+  service.fail_next(FaultScope::Any, status(429, Some("30")), 100);
+  let (client, key) = client_with(AUTO, Duration::from_secs(60), 2);
+  let mut config = client.config().clone();
+  config.retry.max_delay = Duration::from_secs(60);
+  let client = Arc::new(WebPushClient::new(config).unwrap());
+  let payload: Arc<[u8]> = Arc::from(&b"x"[..]);
+  let sub = service.subscribe(Some(&key)).unwrap();
+  let batch = Arc::new(Batch::start(client, false));
+  push_all(&batch, (0..300).map(|_| target(&sub, &payload)).collect()).await;
+  let deadline = Instant::now() + Duration::from_secs(20);
+  while service.stats().accepted < 200 && Instant::now() < deadline {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+  }
+  let stats = service.stats();
+  assert_eq!(
+    stats.accepted, 200,
+    "the queued targets went while the throttled ones wait: {stats:?}"
+  );
+  assert_eq!(stats.by_status.get(&429).copied(), Some(100));
+  assert_eq!(batch.progress().done, 200, "the throttled ones are still waiting");
+  batch.abort();
+  let report = batch.finish().await;
+  assert_eq!((report.total, report.sent, report.failed.len()), (300, 200, 100));
+  service.close();
+}

@@ -145,7 +145,9 @@ async fn the_service_refuses_what_real_services_refuse() {
   };
 
   let mut tampered = good.clone();
-  *tampered.body.as_mut().unwrap().last_mut().unwrap() ^= 1;
+  let mut body = tampered.body.take().unwrap().to_vec();
+  *body.last_mut().unwrap() ^= 1;
+  tampered.body = Some(body.into());
   let (status, body) = status_of(&tampered).await;
   assert_eq!(status, 400);
   assert!(body.contains("authentication failed"), "{body}");
@@ -200,7 +202,7 @@ async fn the_service_refuses_what_real_services_refuse() {
   );
 
   let mut big = good.clone();
-  big.body = Some(vec![0; 4097]);
+  big.body = Some(vec![0; 4097].into());
   assert_eq!(status_of(&big).await.0, 413);
 
   let mut bad_topic = good.clone();

@@ -341,7 +341,7 @@ pub fn generate_request_details<'e>(
   details.set("method", "POST")?;
   details.set("headers", headers)?;
   match built.body {
-    Some(body) => details.set("body", Buffer::from(body))?,
+    Some(body) => details.set("body", Buffer::from(Vec::from(body)))?,
     None => details.set("body", Null)?,
   }
   if let Some(object) = js::object(&subscription) {

@@ -104,8 +104,13 @@ pub(crate) fn record_nonce(base: &[u8; 12], seq: u64) -> [u8; 12] {
 
 /// The RFC 8188 header: `salt ‖ rs ‖ idlen ‖ keyid`.
 pub fn header(salt: &[u8; SALT_LEN], record_size: u32, keyid: &[u8]) -> Result<Vec<u8>> {
+  header_with_room(salt, record_size, keyid, 0)
+}
+
+/// [`header`] in a buffer with `room` more bytes reserved (the record that follows it).
+fn header_with_room(salt: &[u8; SALT_LEN], record_size: u32, keyid: &[u8], room: usize) -> Result<Vec<u8>> {
   let idlen = u8::try_from(keyid.len()).map_err(|_| Error::InvalidKeyId { len: keyid.len() })?;
-  let mut out = Vec::with_capacity(HEADER_BASE_LEN + keyid.len());
+  let mut out = Vec::with_capacity(HEADER_BASE_LEN + keyid.len() + room);
   out.extend_from_slice(salt);
   out.extend_from_slice(&record_size.to_be_bytes());
   out.push(idlen);
@@ -128,9 +133,8 @@ pub fn encrypt_single_record(
       max,
     });
   }
-  let mut body = header(salt, record_size, keyid)?;
+  let mut body = header_with_room(salt, record_size, keyid, plaintext.len() + 1 + TAG_LEN)?;
   let start = body.len();
-  body.reserve(plaintext.len() + 1 + TAG_LEN);
   body.extend_from_slice(plaintext);
   body.push(0x02);
   let cipher = Aes128Gcm::new(&keys.cek.into());
