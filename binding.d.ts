@@ -16,7 +16,14 @@ export declare class NativeBatch {
    * targets with their own; resolves when all are queued (backpressure). JSON keeps the
    * event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
    */
-  pushJson(rows: string, payloads: Array<PayloadInput>): Promise<void>
+  pushJson(rows: string, payloads: Array<unknown>): Promise<void>
+  /**
+   * Queues a chunk of `sendMany` items as JS gave them (subscriptions or `{ subscription,
+   * payload?, options? }`); the item at `i` has index `first + i`. An item refused by its JS
+   * types, or by `policy` (the caller's endpoint policy: returns the refusal message, or
+   * `null`), gets its `rejected` outcome here and is never sent. Resolves when all are queued.
+   */
+  pushItems(items: Array<unknown>, first: number, policy?: ((arg: string) => string | null) | undefined | null): Promise<void>
   /** Records a target refused in JS (never sent) as a `rejected` outcome. */
   refuse(index: number, endpoint: string, code: string, message: string): void
   /** Current counters. */
@@ -37,18 +44,29 @@ export declare class NativeBatch {
 
 /** The native half of `WebPush`. */
 export declare class NativeClient {
-  /** Validates the settings and builds the connection pool. */
-  constructor(input: ClientOptionsInput)
+  /** Checks the `WebPush` options (keys, JS types, values) and builds the connection pool. */
+  constructor(options: unknown)
+  /**
+   * Encrypts `payload` for `subscription` (which needs `keys.p256dh` and `keys.auth`) with the
+   * client's content encoding, off the event loop.
+   */
+  encrypt(subscription: unknown, payload: unknown): Promise<EncryptResult>
   /**
    * Sends one message (a JSON row, as in a batch chunk: see src/batch_row.rs) with retries;
    * resolves with its outcome (never rejects for HTTP errors).
    */
-  send(row: string, payload?: PayloadInput | undefined | null): Promise<OutcomeOutput>
+  send(row: string, payload: unknown): Promise<OutcomeOutput>
   /**
-   * Starts a batch; `payload` is shared by every target without its own. With
-   * `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
+   * `sendMany(targets, payload, options)`'s batch: checks `options` (keys, JS types; `signal`
+   * with `isAbortSignal`), then starts the batch, streaming outcomes when there is an `onOutcome`.
    */
-  startBatch(payload?: PayloadInput | undefined | null, streamOutcomes?: boolean | undefined | null): Promise<NativeBatch>
+  startSendMany(payload: unknown, options: unknown, isAbortSignal: (signal: unknown) => boolean): NativeBatch
+  /**
+   * Starts a batch; `payload` (a string, Buffer or Uint8Array; `undefined`, `null` and `""`:
+   * none) is shared by every target without its own. With `streamOutcomes`, every outcome is
+   * also kept for `takeOutcomes` (for `onOutcome`).
+   */
+  startBatch(payload: unknown, streamOutcomes?: boolean | undefined | null): NativeBatch
 }
 
 /** A running local push service. */
@@ -61,14 +79,17 @@ export declare class PushServiceHandle {
   get webSocketUrl(): string
   /** PEM of the CA to trust (TLS only). */
   get ca(): string | null
-  /** Creates a subscription, optionally bound to a VAPID public key. */
-  subscribe(applicationServerKey?: string | undefined | null): ServiceSubscription
+  /** Creates a subscription; `options.applicationServerKey` (a VAPID public key) binds it. */
+  subscribe(options?: { applicationServerKey?: string }): ServiceSubscription
   /** Accepted messages, oldest first (only those for `endpoint` if given). */
   messages(endpoint?: string | undefined | null): Array<ServiceMessage>
   /** Makes later sends to `endpoint` answer 410 Gone; an endpoint of another service is an error. */
   expire(endpoint: string): void
-  /** Arms a fault for the next matching requests. */
-  failNext(fault: FaultInput): void
+  /**
+   * Arms `fault` (see testing.d.ts) for the next requests: `target` is an endpoint (its next
+   * `fault.times` requests, default 1) or a count (the next N requests to any endpoint).
+   */
+  failNext(target: number | string, fault?: Record<string, unknown>): void
   /** Request counters. */
   stats(): ServiceStatsOutput
   /** Stops the service and closes its connections. */
@@ -87,51 +108,15 @@ export declare const BATCH_PAYLOAD_NONE: number
 /** Batch row `payload` slot for "the batch payload" (see src/batch_row.rs). */
 export declare const BATCH_PAYLOAD_SHARED: number
 
-/** Builds (and encrypts) a push request without sending it. */
-export declare function buildRequest(input: RequestInput): BuiltRequest
-
-/** A built request: web-push's `generateRequestDetails` without the JS niceties. */
-export interface BuiltRequest {
-  /** Where to POST. */
-  endpoint: string
-  /** Headers as `[name, value]` pairs in web-push's order. */
-  headers: Array<Array<string>>
-  /** The encrypted body, if there is a payload. */
-  body?: Buffer
-}
-
 /**
- * The `WebPush` constructor options, by their public names. `lib/client.js` checks the
- * option keys and JS types; the values are checked here.
+ * `[row, ownPayload]` for one `sendMany` item `item` at `index`: the row as src/batch_row.rs
+ * describes it, with slot 0 for an own payload (the caller numbers the chunk's payloads).
+ * Throws (a TypeError or `ERR_INVALID_OPTION`) for an item refused by its JS types.
  */
-export interface ClientOptionsInput {
-  /** VAPID details. */
-  vapid?: VapidInput
-  /** Default TTL (seconds). */
-  ttl?: number
-  /** Default urgency. */
-  urgency?: string
-  /** Default content encoding. */
-  contentEncoding?: string
-  /** Timeout per attempt (ms). */
-  timeoutMs?: number
-  /** `'auto'` (default: adaptive per origin) or a fixed number of targets at once, 1..10000. */
-  concurrency?: number | string
-  /** With `'auto'`: targets in progress at most, all origins together, 1..100000. */
-  maxConcurrency?: number
-  /** HTTP/2 connections per push-service origin at most, 1..256. */
-  maxConnectionsPerOrigin?: number
-  /** `false` (one attempt) or retry details. */
-  retry?: boolean | RetryInput
-  /** Proxy URL. */
-  proxy?: string
-  /** Extra CA certificates: PEM text, Buffers, or an array of those. */
-  ca?: CaInput
-  /** `https` (default) or `push-services`. */
-  endpointPolicy?: string
-  /** True when the caller's own policy function (applied by lib/client.js) decides instead. */
-  customEndpointPolicy?: boolean
-}
+export declare function batchRow(index: number, item: unknown): [unknown[], string | Buffer | undefined]
+
+/** Throws the TypeError `field must be a string, a Buffer or a Uint8Array` unless it is one. */
+export declare function checkPayload(value: unknown, field: string): void
 
 /**
  * Builds `{"web_push":8030,"notification":{…},"app_badge"?,"mutable"?}` from the JSON text of
@@ -140,20 +125,23 @@ export interface ClientOptionsInput {
 export declare function declarativePayload(notificationJson: string, optionsJson: string): string
 
 /**
- * Decrypts a push message body with a subscription's private key and auth secret.
- * `headers` are the request's (any case; numbers allowed): `Content-Encoding`, and for
- * aesgcm `Encryption` and `Crypto-Key`.
+ * Decrypts a push message body (a Buffer, Uint8Array or ArrayBuffer) with a subscription's
+ * `keys.privateKey` and `keys.auth`. `headers` are the request's (any case; numbers allowed):
+ * `Content-Encoding`, and for aesgcm `Encryption` and `Crypto-Key`.
  */
-export declare function decryptBody(body: Buffer, privateKey: string, auth: string, headers?: Record<string, string | number | undefined | null> | undefined | null): Buffer
+export declare function decryptBody(body: Uint8Array | ArrayBuffer, keys: { privateKey: string, auth: string }, headers?: Record<string, string | number | undefined>): Buffer
+
+/** How a message shows a JS value (lib/args.js `describe`, for the JS glue's own messages). */
+export declare function describeValue(value: unknown): string
 
 /**
- * Encrypts `payload` for a subscription's `p256dh` and `auth` keys.
- * `contentEncoding` is `"aes128gcm"` (default) or `"aesgcm"`.
+ * Encrypts `payload` (a string, Buffer or Uint8Array) for a subscription's `p256dh` and `auth`
+ * keys. `contentEncoding` is `"aes128gcm"` (default) or `"aesgcm"`.
  */
-export declare function encrypt(userPublicKey: string, auth: string, payload: string | Buffer, contentEncoding?: string | undefined | null): EncryptResult
+export declare function encrypt(userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string): EncryptResult
 
-/** Like `encrypt`, off the event loop. */
-export declare function encryptAsync(userPublicKey: string, auth: string, payload: string | Buffer, contentEncoding?: string | undefined | null): Promise<EncryptResult>
+/** Like `encrypt`, off the event loop (bad arguments reject too). */
+export declare function encryptAsync(userPublicKey: string, userAuth: string, payload: string | Uint8Array, contentEncoding?: string): Promise<EncryptResult>
 
 /** An encrypted payload, shaped as web-push's `encrypt` returns it. */
 export interface EncryptResult {
@@ -163,31 +151,6 @@ export interface EncryptResult {
   salt: string
   /** The request body. */
   cipherText: Buffer
-}
-
-/** A fault to inject: `testing.js` checks the keys and JS types, the values are checked here. */
-export interface FaultInput {
-  /** Only requests to this endpoint (a subscription target). */
-  endpoint?: string
-  /** The next `count` requests to any endpoint (a count target). */
-  count?: number
-  /** How many requests to `endpoint` it applies to (default 1). */
-  times?: number
-  /** Answer with this status (100..599). */
-  status?: number
-  /** `Retry-After` value for `status` or `kind`. */
-  retryAfter?: string | number
-  /** Never answer. */
-  stall?: boolean
-  /** Drop the connection. */
-  reset?: boolean
-  /** Answer normally after this many milliseconds. */
-  delayMs?: number
-  /**
-   * A failure by meaning (`gone`, `throttled`, `too-large`, `bad-jwt`, `key-mismatch`,
-   * `unavailable`), answered the way the service's profile answers it.
-   */
-  kind?: string
 }
 
 /** A subscription's keys (`keys.p256dh`, `keys.auth`). */
@@ -207,10 +170,17 @@ export interface GeneratedSubscription {
 }
 
 /**
+ * `generateRequestDetails(subscription, payload?, options?, state?)`: builds (and encrypts)
+ * the request without sending it, shaped as web-push returns it: `{ method, headers, body,
+ * endpoint }` (`TTL` and `Content-Length` as numbers), plus `proxy` and `timeout` when given.
+ */
+export declare function generateRequestDetails(subscription: unknown, payload: unknown, options: unknown, state: unknown): { method: 'POST', headers: Record<string, string | number>, body: Buffer | null, endpoint: string, proxy?: unknown, timeout?: number }
+
+/**
  * Creates a subscription as a browser would (P-256 pair + 16 random bytes); `endpoint` must
  * be an absolute URL and defaults to one under `push.invalid`.
  */
-export declare function generateSubscriptionKeys(endpoint?: string | undefined | null): SubscriptionKeyMaterial
+export declare function generateSubscriptionKeys(endpoint?: string): SubscriptionKeyMaterial
 
 /** Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding. */
 export declare function generateVAPIDKeys(): VapidKeys
@@ -222,13 +192,19 @@ export declare function generateVAPIDKeysAsync(): Promise<VapidKeys>
  * Signs a VAPID JWT for `audience` (the push service origin) and returns the headers.
  * `expiration` is seconds since the epoch (default: 12 hours from now, at most 24 hours).
  */
-export declare function getVapidHeaders(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string | undefined | null, expiration?: number | undefined | null): VapidHeaderValues
+export declare function getVapidHeaders(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number): VapidHeaderValues
 
-/** Like `getVapidHeaders`, off the event loop. */
-export declare function getVapidHeadersAsync(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string | undefined | null, expiration?: number | undefined | null): Promise<VapidHeaderValues>
+/** Like `getVapidHeaders`, off the event loop (bad arguments reject too). */
+export declare function getVapidHeadersAsync(audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number): Promise<VapidHeaderValues>
 
 /** The longest payload (bytes) that fits one aes128gcm push message record: 3993. */
 export declare const MAX_PAYLOAD_BYTES: number
+
+/**
+ * [`batch_row`] for `WebPush#send(subscription, payload, options)` (index 0): the subscription
+ * must be an object; an absent payload is none.
+ */
+export declare function messageRow(subscription: unknown, payload: unknown, options: unknown): [unknown[], string | Buffer | undefined]
 
 /** One origin's share of a running batch. */
 export interface OriginProgressOutput {
@@ -281,14 +257,6 @@ export interface OutcomeOutput {
   headers?: Record<string, string>
 }
 
-/** `startPushService({ overCapacity })`. */
-export interface OverCapacityInput {
-  /** Requests in progress at most (1..1000000); one more is answered 429. */
-  maxInFlight: number
-  /** `Retry-After` of the 429, seconds (0..3600, default 1). */
-  retryAfter?: number
-}
-
 /** Counters of a running batch. */
 export interface ProgressOutput {
   /** Targets with an outcome. */
@@ -307,25 +275,11 @@ export interface ProgressOutput {
   origins: Array<OriginProgressOutput>
 }
 
-/** `startPushService` options: `testing.js` checks the keys and JS types. */
-export interface PushServiceOptions {
-  /** 0 or absent: a free port. */
-  port?: number
-  /** HTTPS with a generated CA. */
-  tls?: boolean
-  /** Count messages without decrypting or keeping them. */
-  sink?: boolean
-  /** Offer HTTP/2 (default true). */
-  http2?: boolean
-  /** `mozilla` | `apple` | `fcm` | `wns`. */
-  profile?: string
-  /** Answer every request after this many milliseconds (0..60000). */
-  latencyMs?: number
-  /** `SETTINGS_MAX_CONCURRENT_STREAMS` per HTTP/2 connection (1..10000; hyper's 200 by default). */
-  maxConcurrentStreams?: number
-  /** Answer 429 with `Retry-After` while more requests than this are in progress. */
-  overCapacity?: OverCapacityInput
-}
+/**
+ * Makes the binding create its errors as instances of `WebPushError` (lib/errors.js calls
+ * this once at load): `new WebPushError(message, undefined, undefined, undefined, endpoint, code)`.
+ */
+export declare function registerErrorClass(errorClass: new (...args: any[]) => Error): void
 
 /** The result of a batch. */
 export interface ReportOutput {
@@ -343,55 +297,15 @@ export interface ReportOutput {
   durationMs: number
 }
 
-/**
- * One push request: the subscription's parts and web-push's options, by their web-push
- * names. `lib/request-input.js` checks argument types and web-push's option vocabulary;
- * every value rule is checked here (or in the core).
- */
-export interface RequestInput {
-  /** Subscription endpoint (`""` when the subscription has none: refused here). */
-  endpoint: string
-  /** Subscription `keys.p256dh`. */
-  p256dh?: string
-  /** Subscription `keys.auth`. */
-  auth?: string
-  /** Payload (absent or `""`: a push without payload). */
-  payload?: PayloadInput
-  /** `TTL` in seconds, a number or a numeric string (default 2419200). */
-  TTL?: number | string
-  /** `very-low` | `low` | `normal` | `high` (`""`: the default). */
-  urgency?: string
-  /** Topic (≤ 32 base64url characters; `""`: none). */
-  topic?: string
-  /** `aes128gcm` (default) or `aesgcm` (`""`: the default). */
-  contentEncoding?: string
-  /** VAPID details (the option, else the `setVapidDetails` state). */
-  vapidDetails?: VapidInput
-  /** Legacy GCM/FCM key (`""`: none). */
-  gcmAPIKey?: string
-  /** Extra headers as `[name, value]` pairs. */
-  headers?: Array<Array<string>>
-  /** Total timeout in milliseconds (a positive number). */
-  timeout?: number
-  /** Proxy URL (`""`: none). */
-  proxy?: string
-  /** Extra trusted CA certificates: PEM text, Buffers, or an array of those. */
-  ca?: CaInput
-}
-
-/** `retry` details of the `WebPush` options. */
-export interface RetryInput {
-  /** Total attempts, 1..100 (1 = no retries). */
-  attempts?: number
-  /** Longest wait between attempts (ms). */
-  maxDelayMs?: number
-}
+/** Throws the TypeError `field must be an object` unless `value` is a plain object. */
+export declare function requireObject(value: unknown, field: string): void
 
 /**
- * Builds and sends a push request; resolves with any HTTP answer (index.js rejects non-2xx),
- * rejects on validation, network errors and timeouts.
+ * `sendNotification(subscription, payload?, options?, state?)`: builds and sends a push
+ * request; resolves with any HTTP answer (index.js rejects non-2xx), rejects on bad input
+ * (never throws), network errors and timeouts. Errors after reading name the endpoint.
  */
-export declare function sendRequest(input: RequestInput): Promise<SendResult>
+export declare function sendRequest(subscription: unknown, payload: unknown, options: unknown, state: unknown): Promise<SendResult>
 
 /** The push service's answer. */
 export interface SendResult {
@@ -488,8 +402,11 @@ export interface ServiceVapid {
   publicKey: string
 }
 
-/** Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port). */
-export declare function startPushService(options?: PushServiceOptions | undefined | null): Promise<PushServiceHandle>
+/**
+ * Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port); bad options
+ * reject.
+ */
+export declare function startPushService(options?: Record<string, unknown>): Promise<PushServiceHandle>
 
 /** What a browser creates for a push subscription, with the private key it keeps. */
 export interface SubscriptionKeyMaterial {
@@ -503,7 +420,7 @@ export interface SubscriptionKeyMaterial {
  * Validates VAPID details (non-empty fields, subject, key lengths, on-curve, matching halves)
  * and imports the key once so later sends reuse it. Used by `setVapidDetails`.
  */
-export declare function validateVapidDetails(details: VapidInput): void
+export declare function validateVapidDetails(details: { subject?: unknown, publicKey?: unknown, privateKey?: unknown }): void
 
 /** The VAPID headers, named as web-push's `getVapidHeaders` returns them. */
 export interface VapidHeaderValues {
@@ -511,16 +428,6 @@ export interface VapidHeaderValues {
   Authorization: string
   /** The `Crypto-Key` header value (aesgcm only; absent otherwise). */
   'Crypto-Key'?: string
-}
-
-/** VAPID details as JS gives them (`setVapidDetails`, `vapidDetails`, `vapid`). */
-export interface VapidInput {
-  /** `mailto:` or `https:` URL. */
-  subject?: string
-  /** 65-byte public key, base64url. */
-  publicKey?: string
-  /** 32-byte private key, base64url. */
-  privateKey?: string
 }
 
 /** A P-256 key pair, base64url without padding. */

@@ -1,12 +1,11 @@
 'use strict'
 
 // web-push-rs: the drop-in web-push API over the native core. This file is the thin glue:
-// positional argument types, the global VAPID/GCM state and constants; rules are Rust's.
+// web-push's global VAPID/GCM state and constants; argument types and rules are Rust's.
 
 const binding = require('./lib/native.js')
-const { WebPushError, answerError, callSync, callAsync, typeError } = require('./lib/errors.js')
-const { requireString, optionalString, requirePayload, describe } = require('./lib/args.js')
-const { requestInput } = require('./lib/request-input.js')
+const { WebPushError, answerError, typeError } = require('./lib/errors.js')
+const { describe } = require('./lib/args.js')
 const { WebPush } = require('./lib/client.js')
 const { declarativePayload } = require('./lib/declarative.js')
 const { warnAboutSubject } = require('./lib/warnings.js')
@@ -18,6 +17,7 @@ const MAX_PAYLOAD_BYTES = binding.MAX_PAYLOAD_BYTES
 
 const state = { vapidDetails: null, gcmAPIKey: '' }
 
+/** Sets the global VAPID details (`setVapidDetails(null)` clears them); see index.d.ts. */
 function setVapidDetails(...args) {
   const [subject, publicKey, privateKey] = args
   if (args.length === 1 && subject === null) {
@@ -25,11 +25,12 @@ function setVapidDetails(...args) {
     return
   }
   const details = { subject, publicKey, privateKey }
-  callSync(binding.validateVapidDetails, details)
+  binding.validateVapidDetails(details)
   state.vapidDetails = details
   warnAboutSubject(subject)
 }
 
+/** Sets the global legacy GCM/FCM key (`null` clears it). */
 function setGCMAPIKey(apiKey) {
   if (apiKey !== null && (typeof apiKey !== 'string' || apiKey.length === 0)) {
     throw typeError(`The GCM API Key should be a non-empty string or null, got ${describe(apiKey)}`)
@@ -37,74 +38,32 @@ function setGCMAPIKey(apiKey) {
   state.gcmAPIKey = apiKey
 }
 
-const generateVAPIDKeys = () => callSync(binding.generateVAPIDKeys)
-const generateVAPIDKeysAsync = () => callAsync(binding.generateVAPIDKeysAsync)
+/** A VAPID key pair `{ publicKey, privateKey }` (base64url); the async form runs off the event loop. */
+const generateVAPIDKeys = () => binding.generateVAPIDKeys()
+const generateVAPIDKeysAsync = () => binding.generateVAPIDKeysAsync()
+/** web-push's `encrypt`: `{ localPublicKey, salt, cipherText }` for a subscription's keys (and async). */
+const encrypt = (userPublicKey, userAuth, payload, contentEncoding) => binding.encrypt(userPublicKey, userAuth, payload, contentEncoding)
+const encryptAsync = (userPublicKey, userAuth, payload, contentEncoding) => binding.encryptAsync(userPublicKey, userAuth, payload, contentEncoding)
 
-function encryptArgs(userPublicKey, userAuth, payload, contentEncoding) {
-  return [
-    requireString(userPublicKey, 'userPublicKey (subscription keys.p256dh)'),
-    requireString(userAuth, 'userAuth (subscription keys.auth)'),
-    requirePayload(payload),
-    optionalString(contentEncoding, 'contentEncoding'),
-  ]
-}
-
-function encrypt(userPublicKey, userAuth, payload, contentEncoding) {
-  return callSync(binding.encrypt, ...encryptArgs(userPublicKey, userAuth, payload, contentEncoding))
-}
-
-function encryptAsync(userPublicKey, userAuth, payload, contentEncoding) {
-  return callAsync(() => binding.encryptAsync(...encryptArgs(userPublicKey, userAuth, payload, contentEncoding)))
-}
-
-function vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
-  if (expiration !== undefined && expiration !== null && expiration !== 0 && typeof expiration !== 'number') {
-    throw typeError(`expiration must be a number of seconds since the epoch, got ${describe(expiration)}`)
-  }
-  return [
-    requireString(audience, 'audience'),
-    requireString(subject, 'subject'),
-    requireString(publicKey, 'publicKey'),
-    requireString(privateKey, 'privateKey'),
-    optionalString(contentEncoding, 'contentEncoding'),
-    // web-push treats a falsy expiration as "default"; NaN is not a choice, so the core rejects it.
-    expiration === 0 || expiration === null || expiration === undefined ? undefined : expiration,
-  ]
-}
-
+/** web-push's `getVapidHeaders`: `{ Authorization, 'Crypto-Key'? }` for one push service origin. */
 function getVapidHeaders(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
-  return callSync(binding.getVapidHeaders, ...vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration))
+  return binding.getVapidHeaders(audience, subject, publicKey, privateKey, contentEncoding, expiration)
 }
 
+/** Like `getVapidHeaders`, off the event loop. */
 function getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration) {
-  return callAsync(() => binding.getVapidHeadersAsync(...vapidArgs(audience, subject, publicKey, privateKey, contentEncoding, expiration)))
+  return binding.getVapidHeadersAsync(audience, subject, publicKey, privateKey, contentEncoding, expiration)
 }
 
-const NUMERIC_HEADERS = new Set(['TTL', 'Content-Length'])
+/** web-push's `generateRequestDetails`: the request `sendNotification` would send, not sent. */
+const generateRequestDetails = (subscription, payload, options) => binding.generateRequestDetails(subscription, payload, options, state)
 
-function generateRequestDetails(subscription, payload, options) {
-  const { input, extras } = requestInput(subscription, payload, options, state)
-  const built = callSync(binding.buildRequest, input)
-  const headers = {}
-  for (const [name, value] of built.headers) headers[name] = NUMERIC_HEADERS.has(name) ? Number(value) : value
-  return { method: 'POST', headers, body: built.body ?? null, endpoint: subscription.endpoint, ...extras }
-}
-
+/** web-push's `sendNotification`: resolves with a 2xx answer, else rejects with a WebPushError. */
 function sendNotification(subscription, payload, options) {
-  let input
-  return callAsync(() => {
-    input = requestInput(subscription, payload, options, state).input
-    return binding.sendRequest(input)
-  }).then(
-    (answer) => {
-      if (answer.statusCode < 200 || answer.statusCode > 299) throw answerError(answer, input.endpoint)
-      return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers }
-    },
-    (err) => {
-      if (err instanceof WebPushError && input) err.endpoint = input.endpoint
-      throw err
-    },
-  )
+  return binding.sendRequest(subscription, payload, options, state).then((answer) => {
+    if (answer.statusCode < 200 || answer.statusCode > 299) throw answerError(answer, subscription.endpoint)
+    return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers }
+  })
 }
 
 module.exports = {

@@ -1,26 +1,17 @@
 'use strict'
 
 // web-push-rs/testing: what a browser does with a push message, for your own test suites.
+// Argument types and values are checked by the binding.
 
 const binding = require('./lib/native.js')
-const { callSync, callAsync, typeError } = require('./lib/errors.js')
-const { checkOptions, notValid, requireBytes, requireObject, requireString, optionalString, describe } = require('./lib/args.js')
+const { typeError } = require('./lib/errors.js')
+const { describe } = require('./lib/args.js')
 
-function decrypt(body, keys, headers) {
-  const bytes = requireBytes(body, 'body')
-  requireObject(keys, 'keys')
-  const privateKey = requireString(keys.privateKey, 'keys.privateKey')
-  const auth = requireString(keys.auth, 'keys.auth')
-  if (headers !== undefined && headers !== null) requireObject(headers, 'headers')
-  return callSync(binding.decryptBody, bytes, privateKey, auth, headers ?? undefined)
-}
+/** Decrypts a push message body with a subscription's keys (see testing.d.ts). */
+const decrypt = (body, keys, headers) => binding.decryptBody(body, keys, headers)
 
-function generateSubscriptionKeys(endpoint) {
-  return callSync(binding.generateSubscriptionKeys, optionalString(endpoint, 'endpoint'))
-}
-
-const FAULT_OPTIONS = { kind: 'string', status: 'number', retryAfter: ['string', 'number'], times: 'number', stall: 'boolean', reset: 'boolean', delayMs: 'number' }
-const SERVICE_OPTIONS = { port: 'number', tls: 'boolean', sink: 'boolean', http2: 'boolean', profile: 'string', latencyMs: 'number', maxConcurrentStreams: 'number', overCapacity: 'object' }
+/** A subscription as a browser would create it, with its private key (see testing.d.ts). */
+const generateSubscriptionKeys = (endpoint) => binding.generateSubscriptionKeys(endpoint)
 
 /** A running local push service (see testing.d.ts). */
 class PushService {
@@ -33,21 +24,18 @@ class PushService {
   }
 
   /** Creates a subscription as a browser would; `applicationServerKey` binds it to a VAPID key. */
-  async subscribe(options = {}) {
-    requireObject(options, 'options')
-    const key = optionalString(options.applicationServerKey, 'options.applicationServerKey')
-    return callSync(() => this.#handle.subscribe(key))
+  async subscribe(options) {
+    return this.#handle.subscribe(options)
   }
 
   /** Accepted, decrypted messages (all, or those for one subscription/endpoint). */
   messages(subscriptionOrEndpoint) {
-    const endpoint = endpointOf(subscriptionOrEndpoint, true)
-    return this.#handle.messages(endpoint)
+    return this.#handle.messages(endpointOf(subscriptionOrEndpoint, true))
   }
 
   /** Makes later sends to this subscription answer 410 Gone. */
   expire(subscriptionOrEndpoint) {
-    callSync(() => this.#handle.expire(endpointOf(subscriptionOrEndpoint, false)))
+    this.#handle.expire(endpointOf(subscriptionOrEndpoint, false))
   }
 
   /**
@@ -57,9 +45,7 @@ class PushService {
    * answers it), `{ stall: true }`, `{ reset: true }`, `{ delayMs }`. Rust checks the values.
    */
   failNext(target, fault = {}) {
-    checkOptions(fault, FAULT_OPTIONS, 'fault', (key, keys) => `'${key}' is not a fault option; valid: ${keys.join(', ')}`)
-    const scope = typeof target === 'number' ? { count: target } : { endpoint: endpointOf(target, false) }
-    callSync(() => this.#handle.failNext({ ...fault, ...scope }))
+    this.#handle.failNext(typeof target === 'number' ? target : endpointOf(target, false), fault)
   }
 
   /** Request counters: `{ requests, accepted, byStatus: { '201': n, … } }`. */
@@ -81,10 +67,8 @@ function endpointOf(value, optional) {
 }
 
 /** Starts a local RFC 8030 push service on 127.0.0.1 (see testing.d.ts). */
-async function startPushService(options = {}) {
-  checkOptions(options, SERVICE_OPTIONS, 'options', notValid('startPushService'))
-  if (options.overCapacity !== undefined) checkOptions(options.overCapacity, { maxInFlight: 'number', retryAfter: 'number' }, 'options.overCapacity', notValid('valid overCapacity'))
-  return new PushService(await callAsync(binding.startPushService, options))
+async function startPushService(options) {
+  return new PushService(await binding.startPushService(options))
 }
 
 module.exports = { decrypt, generateSubscriptionKeys, startPushService, PushService }

@@ -1,61 +1,27 @@
 'use strict'
 
 // The WebPush client: a configured, pooled sender with retries, and sendMany for fan-out.
-// All per-message work (validation, encryption, VAPID from the cache, HTTP, retries) runs in
-// Rust; this file checks JS types, streams targets in chunks of batch rows, and reports.
+// All per-message work (reading the options and items, validation, encryption, VAPID from the
+// cache, HTTP, retries) runs in Rust; this file streams targets in chunks, applies a custom
+// endpoint policy function, and reports.
 
 const binding = require('./native.js')
-const { answerError, callAsync, callSync, invalid, typeError } = require('./errors.js')
-const { checkOptions, describe, headerPairs, notValid, optionalPayload, requirePayload, requireString, subscriptionParts } = require('./args.js')
+const { answerError, invalid, typeError } = require('./errors.js')
+const { describe } = require('./args.js')
 const { warnAboutSubject } = require('./warnings.js')
 
-const CLIENT_OPTIONS = {
-  vapid: ['object', 'null'], ttl: 'number', urgency: 'string', contentEncoding: 'string', timeoutMs: 'number', concurrency: ['number', 'string'],
-  maxConcurrency: 'number', maxConnectionsPerOrigin: 'number', retry: ['false', 'object'], proxy: 'string', ca: 'pem', endpointPolicy: ['string', 'function'],
-}
-const RETRY_OPTIONS = { attempts: 'number', maxDelayMs: 'number' }
-const MESSAGE_OPTIONS = { ttl: 'any', urgency: 'any', topic: 'any', contentEncoding: 'any', headers: 'object' }
-const SEND_MANY_OPTIONS = { onProgress: 'function', onOutcome: 'function', signal: 'any' }
 const CHUNK = 256
 const PROGRESS_INTERVAL_MS = 100
 
-/** A target's options as a batch row's `options` (null when none). Throws on bad input. */
-function messageOptions(options) {
-  if (options === undefined || options === null) return null
-  checkOptions(options, MESSAGE_OPTIONS, 'options', notValid('valid message'))
-  const out = {}
-  // JSON cannot carry NaN or Infinity: anything but a finite number is refused here.
-  if (options.ttl !== undefined && !Number.isFinite(options.ttl)) {
-    throw invalid('ERR_INVALID_TTL', `TTL must be a non-negative integer number of seconds, got ${describe(options.ttl)}`)
-  }
-  if (options.ttl !== undefined) out.ttl = options.ttl
-  for (const name of ['urgency', 'topic', 'contentEncoding']) if (options[name] !== undefined) out[name] = String(options[name])
-  if (options.headers !== undefined) out.headers = headerPairs(options.headers, 'options.headers')
-  return Object.keys(out).length > 0 ? out : null
-}
-
 /**
- * A batch item (a subscription, or `{ subscription, payload?, options? }`) as one batch row.
- * The row schema is described once, in src/batch_row.rs; own payloads go to `payloads`.
- * Throws on input the JS layer refuses (wrong types, unknown options).
+ * A batch item (a subscription, or `{ subscription, payload?, options? }`) as one batch row
+ * (the schema is described once, in src/batch_row.rs); an own payload goes to `payloads`.
+ * Throws on input refused by its JS types or unknown options.
  */
 function row(index, item, payloads) {
-  const wrapped = item !== null && typeof item === 'object' && 'subscription' in item
-  const { endpoint, p256dh, auth } = subscriptionParts(wrapped ? item.subscription : item)
-  let slot = binding.BATCH_PAYLOAD_SHARED
-  let options = null
-  if (wrapped) {
-    options = messageOptions(item.options)
-    if (item.payload === null) slot = binding.BATCH_PAYLOAD_NONE
-    else if (item.payload !== undefined) slot = payloads.push(requirePayload(item.payload)) - 1
-  }
-  return [index, endpoint, p256dh ?? null, auth ?? null, slot, options]
-}
-
-/** The endpoint of a batch item, for the outcome of a target refused before it had a row. */
-function endpointOf(item) {
-  const subscription = item !== null && typeof item === 'object' && 'subscription' in item ? item.subscription : item
-  return typeof subscription?.endpoint === 'string' ? subscription.endpoint : ''
+  const [target, own] = binding.batchRow(index, item)
+  if (own !== undefined) target[4] = payloads.push(own) - 1
+  return target
 }
 
 function iteratorOf(targets) {
@@ -63,17 +29,22 @@ function iteratorOf(targets) {
   throw typeError(`targets must be an array or an (async) iterable, got ${describe(targets)}`)
 }
 
-/** Applies a custom endpoint policy (a function of the parsed URL); throws when it refuses. */
-function checkPolicy(policy, endpoint) {
-  if (!policy || !URL.canParse(endpoint)) return // not a URL: the core rejects it with ERR_INVALID_ENDPOINT
-  const { hostname } = new URL(endpoint)
-  let allowed
+/** Why a custom endpoint policy (a function of the parsed URL) refuses `endpoint`, or null. */
+function policyRefusal(policy, endpoint) {
+  if (!URL.canParse(endpoint)) return null // not a URL: the core rejects it with ERR_INVALID_ENDPOINT
+  const host = JSON.stringify(new URL(endpoint).hostname)
   try {
-    allowed = policy(new URL(endpoint)) === true
+    if (policy(new URL(endpoint)) === true) return null
   } catch (err) {
-    throw invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(hostname)}: the endpoint policy threw: ${err?.message}`)
+    return `subscription endpoint host ${host}: the endpoint policy threw: ${err?.message}`
   }
-  if (!allowed) throw invalid('ERR_ENDPOINT_NOT_ALLOWED', `subscription endpoint host ${JSON.stringify(hostname)} is not allowed by the endpoint policy`)
+  return `subscription endpoint host ${host} is not allowed by the endpoint policy`
+}
+
+/** Throws ERR_ENDPOINT_NOT_ALLOWED when a custom endpoint policy refuses `endpoint`. */
+function checkPolicy(policy, endpoint) {
+  const refusal = policy ? policyRefusal(policy, endpoint) : null
+  if (refusal) throw invalid('ERR_ENDPOINT_NOT_ALLOWED', refusal)
 }
 
 // web-push-rs/queue drives native batches itself (lib/queue/send-window.js): set below.
@@ -81,19 +52,14 @@ let internals
 
 class WebPush {
   #native
-  #contentEncoding
   #policy
   #closed = false
 
   /** See index.d.ts. */
-  constructor(options = {}) {
-    checkOptions(options, CLIENT_OPTIONS, 'options', notValid('valid WebPush'))
-    if (options.retry) checkOptions(options.retry, RETRY_OPTIONS, 'options.retry', notValid('valid retry'))
-    const custom = typeof options.endpointPolicy === 'function'
-    this.#native = callSync(() => new binding.NativeClient({ ...options, vapid: options.vapid ?? undefined, endpointPolicy: custom ? undefined : options.endpointPolicy, customEndpointPolicy: custom }))
-    if (options.vapid?.subject) warnAboutSubject(options.vapid.subject)
-    this.#contentEncoding = options.contentEncoding ?? 'aes128gcm'
-    this.#policy = custom ? options.endpointPolicy : undefined
+  constructor(options) {
+    this.#native = new binding.NativeClient(options)
+    if (options?.vapid?.subject) warnAboutSubject(options.vapid.subject)
+    this.#policy = typeof options?.endpointPolicy === 'function' ? options.endpointPolicy : undefined
   }
 
   #checkOpen() {
@@ -103,13 +69,9 @@ class WebPush {
   /** Sends one message (with retries). Resolves like sendNotification; rejects WebPushError. */
   async send(subscription, payload, options) {
     this.#checkOpen()
-    if (typeof subscription !== 'object' || subscription === null) {
-      throw typeError(`subscription must be an object with an endpoint, got ${describe(subscription)}`)
-    }
-    const payloads = []
-    const target = row(0, { subscription, payload: payload ?? null, options }, payloads)
+    const [target, own] = binding.messageRow(subscription, payload, options)
     checkPolicy(this.#policy, target[1])
-    const o = await callAsync(() => this.#native.send(JSON.stringify([target]), payloads[0]))
+    const o = await this.#native.send(JSON.stringify([target]), own)
     if (o.kind === 'sent') return { statusCode: o.statusCode, body: o.body ?? '', headers: o.headers ?? {} }
     throw Object.assign(answerError(o, target[1]), { outcome: o.kind })
   }
@@ -118,11 +80,9 @@ class WebPush {
   async sendMany(targets, payload, options = {}) {
     this.#checkOpen()
     const iterable = iteratorOf(targets)
-    const { onProgress, onOutcome, signal } = checkOptions(options, SEND_MANY_OPTIONS, 'options', notValid('valid sendMany'))
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`options.signal must be an AbortSignal, got ${describe(signal)}`)
+    const batch = this.#native.startSendMany(payload, options, (signal) => signal instanceof AbortSignal)
+    const { onProgress, onOutcome, signal } = options
     const total = Array.isArray(targets) ? targets.length : undefined
-    const shared = optionalPayload(payload)
-    const batch = await callAsync(() => this.#native.startBatch(shared, onOutcome !== undefined))
 
     const onAbort = () => batch.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -150,36 +110,23 @@ class WebPush {
       if (onProgress) report()
     }
     const timer = onProgress || onOutcome ? setInterval(tick, PROGRESS_INTERVAL_MS) : undefined
+    const policy = this.#policy ? (endpoint) => policyRefusal(this.#policy, endpoint) : undefined
     try {
-      let index = 0
-      let rows = []
-      let payloads = []
+      // Items go to the binding as given; it reads them (refusing bad ones as outcomes).
+      let items = []
+      let first = 0
       const flush = async () => {
-        const json = JSON.stringify(rows)
-        const chunkPayloads = payloads
-        rows = []
-        payloads = []
-        await batch.pushJson(json, chunkPayloads)
-      }
-      const add = async (item) => {
-        const at = index++
-        try {
-          const target = row(at, item, payloads)
-          checkPolicy(this.#policy, target[1])
-          rows.push(target)
-        } catch (err) {
-          // Refused here (JS types, the endpoint policy): never sent, but it has its outcome.
-          batch.refuse(at, endpointOf(item), err.code, err.message)
-          return
-        }
-        if (rows.length === CHUNK) await flush()
+        const chunk = items
+        items = []
+        first += chunk.length
+        await batch.pushItems(chunk, first - chunk.length, policy)
       }
       if (Array.isArray(iterable)) {
-        for (const item of iterable) await add(item)
+        for (const item of iterable) if (items.push(item) === CHUNK) await flush()
       } else {
-        for await (const item of iterable) await add(item)
+        for await (const item of iterable) if (items.push(item) === CHUNK) await flush()
       }
-      if (rows.length > 0) await flush()
+      if (items.length > 0) await flush()
       const result = await batch.finish()
       if (timer) clearInterval(timer)
       deliver()
@@ -196,12 +143,7 @@ class WebPush {
   /** Encrypts for one subscription, off the event loop, with the client's content encoding. */
   async encrypt(subscription, payload) {
     this.#checkOpen()
-    if (typeof subscription !== 'object' || subscription === null || typeof subscription.keys !== 'object' || subscription.keys === null) {
-      throw typeError(`subscription must be an object with keys.p256dh and keys.auth, got ${describe(subscription)}`)
-    }
-    const { p256dh, auth } = subscriptionParts(subscription)
-    const args = [requireString(p256dh, 'subscription.keys.p256dh'), requireString(auth, 'subscription.keys.auth'), requirePayload(payload), this.#contentEncoding]
-    return callAsync(() => binding.encryptAsync(...args))
+    return this.#native.encrypt(subscription, payload)
   }
 
   /** Releases the connection pool; later calls reject with ERR_CLIENT_CLOSED. */

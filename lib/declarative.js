@@ -5,7 +5,7 @@
 // web-push-rs/testing.
 
 const binding = require('./native.js')
-const { callSync, typeError, invalid, WebPushError } = require('./errors.js')
+const { typeError, invalid, WebPushError } = require('./errors.js')
 const { requireObject } = require('./args.js')
 
 /** JSON text of `value`; NaN and Infinity are refused (JSON.stringify would turn them into null). */
@@ -30,7 +30,7 @@ function toJson(value, field) {
 function declarativePayload(notification, options) {
   requireObject(notification, 'notification')
   if (options !== undefined && options !== null) requireObject(options, 'options')
-  return callSync(binding.declarativePayload, toJson(notification, 'notification'), toJson(options ?? {}, 'options'))
+  return binding.declarativePayload(toJson(notification, 'notification'), toJson(options ?? {}, 'options'))
 }
 
 module.exports = { declarativePayload }

@@ -1,7 +1,8 @@
 //! One `sendMany` target as it crosses from JS to Rust: the batch row, described once.
 //!
-//! `lib/client.js` (`row()`) streams targets in chunks: one `JSON.stringify` of an array of
-//! rows plus the Buffers of targets with their own payload. A row is a JSON array, not an
+//! The campaign worker (lib/queue/) streams targets in chunks: one `JSON.stringify` of an array of
+//! rows (made by the binding's `batchRow`, `row()` in lib/client.js) plus the Buffers of
+//! targets with their own payload. (`sendMany` hands its JS items to the binding directly.) A row is a JSON array, not an
 //! object: six positions instead of six key names per target keep the event loop's share of a
 //! fan-out small (the JSON is parsed here, off the event loop).
 //!
@@ -32,7 +33,7 @@ pub const PAYLOAD_SHARED: i64 = -1;
 /// `payload` slot: the target has its own payload, and it is empty (a push without payload).
 pub const PAYLOAD_NONE: i64 = -2;
 
-/// Per-target overrides of a row (unknown keys are a bug in `lib/client.js`).
+/// Per-target overrides of a row (unknown keys are a bug in the caller).
 #[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RowOptions {
@@ -91,7 +92,7 @@ impl BatchRow {
   }
 }
 
-/// Parses a chunk (a JSON array of rows); a malformed chunk is a bug in `lib/client.js`.
+/// Parses a chunk (a JSON array of rows); a malformed chunk is a bug in the caller.
 pub fn parse_rows(json: &str) -> Result<Vec<BatchRow>> {
   serde_json::from_str(json).map_err(|_| Error::Internal {
     reason: "a batch chunk is not valid JSON target rows",

@@ -76,10 +76,10 @@ impl FromStr for EndpointPolicy {
     match value {
       "https" => Ok(EndpointPolicy::Https),
       "push-services" => Ok(EndpointPolicy::PushServices),
-      _ => Err(Error::InvalidOption {
-        name: "endpointPolicy",
-        reason: "must be \"https\", \"push-services\" or a function",
-      }),
+      _ => Err(Error::invalid_option(
+        "endpointPolicy",
+        "must be \"https\", \"push-services\" or a function",
+      )),
     }
   }
 }

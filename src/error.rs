@@ -4,6 +4,8 @@
 //! `WebPushError.code`; messages name the offending field and the rule it broke, and
 //! never contain key material.
 
+use std::borrow::Cow;
+
 /// Result alias used throughout the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -71,13 +73,14 @@ pub enum Error {
   )]
   MissingKeys,
   /// `TTL` is not a non-negative integer number of seconds.
-  #[error("TTL {reason}; it must be a non-negative integer number of seconds")]
+  /// `reason` says what it is and the rule (see [`Error::invalid_ttl`]).
+  #[error("TTL {reason}")]
   InvalidTtl { reason: String },
   /// An argument or option has the wrong type or is out of its range (a JS `TypeError`).
   #[error("{field} must be {rule}, got {got}")]
   InvalidArgType {
     field: String,
-    rule: &'static str,
+    rule: Cow<'static, str>,
     got: String,
   },
   /// `urgency` is not one of very-low, low, normal, high.
@@ -104,12 +107,13 @@ pub enum Error {
   /// The endpoint's host is not allowed by the client's endpoint policy.
   #[error("subscription endpoint host {host:?} is not allowed by the endpoint policy: {rule}")]
   EndpointNotAllowed { host: String, rule: &'static str },
-  /// A client option has an invalid value.
-  #[error("option {name} {reason}")]
-  InvalidOption {
-    name: &'static str,
-    reason: &'static str,
-  },
+  /// An option has an invalid value (see [`Error::invalid_option`]), an options object has a
+  /// key that is not an option, or two options clash: `message` says which.
+  #[error("{message}")]
+  InvalidOption { message: Cow<'static, str> },
+  /// An option web-push has that web-push-rs cannot honour (`hint` says what to use instead).
+  #[error("{name} is not supported: {hint}")]
+  UnsupportedOption { name: &'static str, hint: &'static str },
   /// The local test push service failed (bind, TLS setup).
   #[error("local push service: {reason}")]
   PushService { reason: String },
@@ -134,6 +138,20 @@ pub enum Error {
 }
 
 impl Error {
+  /// `option <name> <reason>`: an option with an invalid value.
+  pub fn invalid_option(name: &str, reason: &str) -> Self {
+    Error::InvalidOption {
+      message: format!("option {name} {reason}").into(),
+    }
+  }
+
+  /// `TTL <what it is>; it must be …`: a TTL that is not a non-negative integer.
+  pub fn invalid_ttl(what: &str) -> Self {
+    Error::InvalidTtl {
+      reason: format!("{what}; it must be a non-negative integer number of seconds"),
+    }
+  }
+
   /// The stable, documented code of this error (`WebPushError.code` in JS).
   pub fn code(&self) -> &'static str {
     match self {
@@ -165,6 +183,7 @@ impl Error {
       Error::Network { .. } => "ERR_NETWORK",
       Error::EndpointNotAllowed { .. } => "ERR_ENDPOINT_NOT_ALLOWED",
       Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
+      Error::UnsupportedOption { .. } => "ERR_UNSUPPORTED_OPTION",
       Error::PushService { .. } => "ERR_PUSH_SERVICE",
       Error::InvalidKeyId { .. } => "ERR_INVALID_KEY_ID",
       Error::HttpClient { .. } => "ERR_HTTP_CLIENT",
@@ -210,11 +229,11 @@ mod tests {
       (Error::Crypto { reason: "r" }, "crypto"),
       (Error::InvalidEndpoint { reason: "r".into() }, "endpoint"),
       (Error::MissingKeys, "keys.p256dh"),
-      (Error::InvalidTtl { reason: "r".into() }, "TTL"),
+      (Error::invalid_ttl("is -1"), "TTL is -1; it must be"),
       (
         Error::InvalidArgType {
           field: "options.port".into(),
-          rule: "an integer 0..65535",
+          rule: "an integer 0..65535".into(),
           got: "number -1".into(),
         },
         "options.port must be an integer 0..65535, got number -1",
@@ -258,12 +277,13 @@ mod tests {
         },
         "endpoint host",
       ),
+      (Error::invalid_option("timeoutMs", "r"), "option timeoutMs r"),
       (
-        Error::InvalidOption {
-          name: "timeoutMs",
-          reason: "r",
+        Error::UnsupportedOption {
+          name: "options.agent",
+          hint: "use options.proxy",
         },
-        "timeoutMs",
+        "options.agent is not supported",
       ),
     ];
     let mut codes: Vec<&str> = all.iter().map(|(e, _)| e.code()).collect();

@@ -413,10 +413,10 @@ impl std::str::FromStr for FailureKind {
       "key-mismatch" => FailureKind::KeyMismatch,
       "unavailable" => FailureKind::Unavailable,
       _ => {
-        return Err(Error::InvalidOption {
-          name: "fault.kind",
-          reason: "must be gone, throttled, too-large, bad-jwt, key-mismatch or unavailable",
-        })
+        return Err(Error::invalid_option(
+          "fault.kind",
+          "must be gone, throttled, too-large, bad-jwt, key-mismatch or unavailable",
+        ))
       }
     })
   }

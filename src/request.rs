@@ -67,12 +67,8 @@ impl FromStr for Urgency {
 pub fn parse_ttl(ttl: f64) -> Result<u64> {
   match ttl {
     t if t.is_finite() && t >= 0.0 && t.fract() == 0.0 && t <= 9_007_199_254_740_991.0 => Ok(t as u64),
-    t if t.is_nan() => Err(Error::InvalidTtl {
-      reason: "is not a number".into(),
-    }),
-    t => Err(Error::InvalidTtl {
-      reason: format!("is {t}"),
-    }),
+    t if t.is_nan() => Err(Error::invalid_ttl("is not a number")),
+    t => Err(Error::invalid_ttl(&format!("is {t}"))),
   }
 }
 

@@ -1,60 +1,382 @@
-//! The `WebPush` client class (`index.js` wraps it): single sends with retries, and batches.
+//! The `WebPush` client class (lib/client.js wraps it): single sends with retries, batches,
+//! and the reading of its options and of `sendMany` items from their JS values.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Float64Array};
+use napi::bindgen_prelude::{
+  within_runtime_if_available, Array, AsyncTask, Buffer, Either, Float64Array, Function, JsObjectValue,
+  Object, PromiseRaw, Unknown,
+};
+use napi::{Env, ValueType};
 use napi_derive::napi;
 
-use super::{
-  ca_pem, integer_in, js_number, optional_payload, vapid_of, CaInput, ErrorCode, Fallible, PayloadInput,
-  VapidInput,
-};
-use crate::batch_row::parse_rows;
-use crate::client::{ClientConfig, Concurrency, Outcome, OutcomeKind, WebPushClient};
+use super::encrypt::EncryptTask;
+use super::js_value::{self as js, KeyWording, Ty};
+use super::send::{require_subscription, subscription_parts};
+use super::{integer_in, js_number, throwing, Fallible, VapidInput};
+use crate::batch_row::{parse_rows, RowOptions, PAYLOAD_NONE, PAYLOAD_SHARED};
+use crate::client::{ClientConfig, Concurrency, MessageOptions, Outcome, OutcomeKind, Target, WebPushClient};
+use crate::ece::ContentEncoding;
 use crate::error::{Error, Result};
 use crate::fanout::{Batch, Progress, Report};
 use crate::send::HttpSettings;
 
+/// The `WebPush` options and the JS types each may have.
+const CLIENT_OPTIONS: js::Spec = &[
+  ("vapid", &[Ty::Obj, Ty::Null]),
+  ("ttl", &[Ty::Num]),
+  ("urgency", &[Ty::Str]),
+  ("contentEncoding", &[Ty::Str]),
+  ("timeoutMs", &[Ty::Num]),
+  ("concurrency", &[Ty::Num, Ty::Str]),
+  ("maxConcurrency", &[Ty::Num]),
+  ("maxConnectionsPerOrigin", &[Ty::Num]),
+  ("retry", &[Ty::False, Ty::Obj]),
+  ("proxy", &[Ty::Str]),
+  ("ca", &[Ty::Pem]),
+  ("endpointPolicy", &[Ty::Str, Ty::Func]),
+];
+/// `sendMany` options (`signal` is checked by the caller's `isAbortSignal`).
+const SEND_MANY_OPTIONS: js::Spec = &[
+  ("onProgress", &[Ty::Func]),
+  ("onOutcome", &[Ty::Func]),
+  ("signal", &[Ty::Any]),
+];
+const RETRY_OPTIONS: js::Spec = &[("attempts", &[Ty::Num]), ("maxDelayMs", &[Ty::Num])];
+/// A message's own options (`send`, `sendMany` items); values are checked in the core.
+const MESSAGE_OPTIONS: js::Spec = &[
+  ("ttl", &[Ty::Any]),
+  ("urgency", &[Ty::Any]),
+  ("topic", &[Ty::Any]),
+  ("contentEncoding", &[Ty::Any]),
+  ("headers", &[Ty::Obj]),
+];
+
 /// `retry` details of the `WebPush` options.
-#[napi(object, object_to_js = false)]
-pub struct RetryInput {
-  /// Total attempts, 1..100 (1 = no retries).
-  pub attempts: Option<f64>,
-  /// Longest wait between attempts (ms).
-  pub max_delay_ms: Option<f64>,
+struct RetryInput {
+  attempts: Option<f64>,
+  max_delay_ms: Option<f64>,
 }
 
-/// The `WebPush` constructor options, by their public names. `lib/client.js` checks the
-/// option keys and JS types; the values are checked here.
-#[napi(object, object_to_js = false)]
-pub struct ClientOptionsInput {
-  /// VAPID details.
-  pub vapid: Option<VapidInput>,
-  /// Default TTL (seconds).
-  pub ttl: Option<f64>,
-  /// Default urgency.
-  pub urgency: Option<String>,
-  /// Default content encoding.
-  pub content_encoding: Option<String>,
-  /// Timeout per attempt (ms).
-  pub timeout_ms: Option<f64>,
-  /// `'auto'` (default: adaptive per origin) or a fixed number of targets at once, 1..10000.
-  pub concurrency: Option<Either<f64, String>>,
-  /// With `'auto'`: targets in progress at most, all origins together, 1..100000.
-  pub max_concurrency: Option<f64>,
-  /// HTTP/2 connections per push-service origin at most, 1..256.
-  pub max_connections_per_origin: Option<f64>,
-  /// `false` (one attempt) or retry details.
-  pub retry: Option<Either<bool, RetryInput>>,
-  /// Proxy URL.
-  pub proxy: Option<String>,
-  /// Extra CA certificates: PEM text, Buffers, or an array of those.
-  pub ca: Option<CaInput>,
+/// The `WebPush` constructor options, type-checked; the values are checked in [`config_of`].
+struct ClientOptionsInput {
+  vapid: Option<VapidInput>,
+  ttl: Option<f64>,
+  urgency: Option<String>,
+  content_encoding: Option<String>,
+  timeout_ms: Option<f64>,
+  concurrency: Option<Either<f64, String>>,
+  max_concurrency: Option<f64>,
+  max_connections_per_origin: Option<f64>,
+  /// `None`: the default; `Some(None)`: `false` (one attempt).
+  retry: Option<Option<RetryInput>>,
+  proxy: Option<String>,
+  ca: Option<String>,
   /// `https` (default) or `push-services`.
-  pub endpoint_policy: Option<String>,
-  /// True when the caller's own policy function (applied by lib/client.js) decides instead.
-  pub custom_endpoint_policy: Option<bool>,
+  endpoint_policy: Option<String>,
+  /// The caller's own policy function (applied by lib/client.js) decides instead.
+  custom_endpoint_policy: bool,
+}
+
+impl ClientOptionsInput {
+  /// `new WebPush(options)`: `undefined` is `{}`.
+  fn read(options: &Unknown) -> Result<Self> {
+    let empty = js::kind(options) == ValueType::Undefined;
+    let o = (!empty)
+      .then(|| {
+        js::check_options(
+          options,
+          CLIENT_OPTIONS,
+          "options",
+          KeyWording::NotA("valid WebPush"),
+        )
+      })
+      .transpose()?;
+    let Some(o) = o else {
+      return Ok(Self::default_options());
+    };
+    let retry = js::get(&o, "retry")?;
+    let retry = match js::kind(&retry) {
+      ValueType::Undefined => None,
+      ValueType::Boolean => Some(None),
+      _ => {
+        let r = js::check_options(
+          &retry,
+          RETRY_OPTIONS,
+          "options.retry",
+          KeyWording::NotA("valid retry"),
+        )?;
+        Some(Some(RetryInput {
+          attempts: js::opt_number(&r, "attempts")?,
+          max_delay_ms: js::opt_number(&r, "maxDelayMs")?,
+        }))
+      }
+    };
+    let concurrency = js::get(&o, "concurrency")?;
+    let policy = js::get(&o, "endpointPolicy")?;
+    Ok(Self {
+      vapid: VapidInput::read(&js::get(&o, "vapid")?, "options.vapid")?,
+      ttl: js::opt_number(&o, "ttl")?,
+      urgency: js::opt_string(&o, "urgency")?,
+      content_encoding: js::opt_string(&o, "contentEncoding")?,
+      timeout_ms: js::opt_number(&o, "timeoutMs")?,
+      concurrency: match (js::number(&concurrency), js::string(&concurrency)) {
+        (Some(n), _) => Some(Either::A(n)),
+        (_, Some(word)) => Some(Either::B(word)),
+        _ => None,
+      },
+      max_concurrency: js::opt_number(&o, "maxConcurrency")?,
+      max_connections_per_origin: js::opt_number(&o, "maxConnectionsPerOrigin")?,
+      retry,
+      proxy: js::opt_string(&o, "proxy")?,
+      ca: js::ca_pem(&js::get(&o, "ca")?)?,
+      endpoint_policy: js::string(&policy),
+      custom_endpoint_policy: js::kind(&policy) == ValueType::Function,
+    })
+  }
+
+  fn default_options() -> Self {
+    Self {
+      vapid: None,
+      ttl: None,
+      urgency: None,
+      content_encoding: None,
+      timeout_ms: None,
+      concurrency: None,
+      max_concurrency: None,
+      max_connections_per_origin: None,
+      retry: None,
+      proxy: None,
+      ca: None,
+      endpoint_policy: None,
+      custom_endpoint_policy: false,
+    }
+  }
+}
+
+/// A message's own options (`undefined`/`null`: none): the keys and JS types checked here;
+/// `urgency`, `topic` and `contentEncoding` are read with `String(value)`, a `ttl` must be a
+/// finite number. The values are checked in the core.
+fn message_options(value: &Unknown) -> Result<MessageOptions> {
+  let mut out = MessageOptions::default();
+  if js::nullish(value) {
+    return Ok(out);
+  }
+  let o = js::check_options(
+    value,
+    MESSAGE_OPTIONS,
+    "options",
+    KeyWording::NotA("valid message"),
+  )?;
+  let ttl = js::get(&o, "ttl")?;
+  if js::kind(&ttl) != ValueType::Undefined {
+    match js::number(&ttl).filter(|t| t.is_finite()) {
+      Some(t) => out.ttl = Some(t),
+      None => {
+        return Err(Error::InvalidTtl {
+          reason: format!(
+            "must be a non-negative integer number of seconds, got {}",
+            js::describe(&ttl)
+          ),
+        })
+      }
+    }
+  }
+  let text = |name: &str| -> Result<Option<String>> {
+    let member = js::get(&o, name)?;
+    (js::kind(&member) != ValueType::Undefined)
+      .then(|| js::js_string(&member))
+      .transpose()
+  };
+  out.urgency = text("urgency")?;
+  out.topic = text("topic")?;
+  out.content_encoding = text("contentEncoding")?;
+  let headers = js::get(&o, "headers")?;
+  if js::kind(&headers) != ValueType::Undefined {
+    out.headers = js::header_pairs(&headers, "options.headers")?;
+  }
+  Ok(out)
+}
+
+/// A payload slot of an item: the batch payload, none, or its own bytes.
+enum OwnPayload<'e> {
+  Shared,
+  None,
+  /// Its own bytes (`None` for `""`) and the value as JS gave it.
+  Own(Option<Arc<[u8]>>, Unknown<'e>),
+}
+
+/// One `sendMany` item: a subscription, or `{ subscription, payload?, options? }`.
+struct Item<'e> {
+  endpoint: String,
+  p256dh: Option<String>,
+  auth: Option<String>,
+  payload: OwnPayload<'e>,
+  options: MessageOptions,
+}
+
+/// The subscription of an item (the item itself unless it wraps one).
+fn wrapped<'e>(item: &Unknown<'e>) -> Result<Option<Object<'e>>> {
+  if js::kind(item) != ValueType::Object {
+    return Ok(None);
+  }
+  let o = js::object_unchecked(item);
+  Ok(
+    o.has_c_named_property(c"subscription")
+      .unwrap_or(false)
+      .then_some(o),
+  )
+}
+
+/// The endpoint of an item, for the outcome of an item refused before it was read.
+fn endpoint_of(item: &Unknown) -> String {
+  let subscription = match wrapped(item) {
+    Ok(Some(o)) => js::get(&o, "subscription").ok(),
+    _ => Some(*item),
+  };
+  subscription
+    .and_then(|s| js::object(&s))
+    .and_then(|s| js::get(&s, "endpoint").ok())
+    .and_then(|e| js::string(&e))
+    .unwrap_or_default()
+}
+
+impl<'e> Item<'e> {
+  /// Reads an item; throws on input refused by its JS types or unknown options.
+  fn read(item: &Unknown<'e>) -> Result<Self> {
+    let Some(o) = wrapped(item)? else {
+      let (endpoint, p256dh, auth) = subscription_parts(item)?;
+      return Ok(Self {
+        endpoint,
+        p256dh,
+        auth,
+        payload: OwnPayload::Shared,
+        options: MessageOptions::default(),
+      });
+    };
+    let (endpoint, p256dh, auth) = subscription_parts(&js::get(&o, "subscription")?)?;
+    let options = message_options(&js::get(&o, "options")?)?;
+    let payload = js::get(&o, "payload")?;
+    let payload = match js::kind(&payload) {
+      ValueType::Undefined => OwnPayload::Shared,
+      ValueType::Null => OwnPayload::None,
+      _ => OwnPayload::Own(js::optional_payload(&payload)?, payload),
+    };
+    Ok(Self {
+      endpoint,
+      p256dh,
+      auth,
+      payload,
+      options,
+    })
+  }
+
+  fn into_target(self, shared: &Option<Arc<[u8]>>) -> Target {
+    let payload = match self.payload {
+      OwnPayload::Shared => shared.clone(),
+      OwnPayload::None => None,
+      OwnPayload::Own(bytes, _) => bytes,
+    };
+    Target {
+      endpoint: self.endpoint,
+      p256dh: self.p256dh,
+      auth: self.auth,
+      payload,
+      options: self.options,
+    }
+  }
+
+  /// The batch row of this item (src/batch_row.rs) and its own payload (as JS gave it; a
+  /// Uint8Array becomes a Buffer).
+  fn into_row(self, env: &'e Env, index: f64) -> napi::Result<Array<'e>> {
+    let (slot, own) = match self.payload {
+      OwnPayload::Shared => (PAYLOAD_SHARED, None),
+      OwnPayload::None => (PAYLOAD_NONE, None),
+      OwnPayload::Own(bytes, original) => (0, Some((bytes, original))),
+    };
+    let o = self.options;
+    let options = RowOptions {
+      ttl: o.ttl,
+      urgency: o.urgency,
+      topic: o.topic,
+      content_encoding: o.content_encoding,
+      headers: (!o.headers.is_empty()).then_some(o.headers),
+    };
+    let options = (options != RowOptions::default()).then(|| row_options_json(&options));
+    let row = serde_json::json!([index, self.endpoint, self.p256dh, self.auth, slot, options]);
+    let mut pair = env.create_array(2)?;
+    pair.set(0, row)?;
+    match own {
+      Some((_, original)) if js::string(&original).is_some() => pair.set(1, original)?,
+      Some((bytes, _)) => pair.set(1, Buffer::from(bytes.map(|b| b.to_vec()).unwrap_or_default()))?,
+      None => pair.set(1, ())?,
+    }
+    Ok(pair)
+  }
+}
+
+/// Row options as JSON, only the keys that are set (the schema of src/batch_row.rs).
+fn row_options_json(o: &RowOptions) -> serde_json::Value {
+  let mut map = serde_json::Map::new();
+  if let Some(ttl) = o.ttl {
+    map.insert("ttl".into(), ttl.into());
+  }
+  for (key, value) in [
+    ("urgency", &o.urgency),
+    ("topic", &o.topic),
+    ("contentEncoding", &o.content_encoding),
+  ] {
+    if let Some(value) = value {
+      map.insert(key.into(), value.clone().into());
+    }
+  }
+  if let Some(headers) = &o.headers {
+    map.insert("headers".into(), serde_json::json!(headers));
+  }
+  serde_json::Value::Object(map)
+}
+
+/// `[row, ownPayload]` for one `sendMany` item `item` at `index`: the row as src/batch_row.rs
+/// describes it, with slot 0 for an own payload (the caller numbers the chunk's payloads).
+/// Throws (a TypeError or `ERR_INVALID_OPTION`) for an item refused by its JS types.
+#[napi(
+  js_name = "batchRow",
+  ts_return_type = "[unknown[], string | Buffer | undefined]"
+)]
+pub fn batch_row<'e>(env: &'e Env, index: f64, item: Unknown<'e>) -> napi::Result<Array<'e>> {
+  let read = throwing(env, Item::read(&item))?;
+  read.into_row(env, index)
+}
+
+/// [`batch_row`] for `WebPush#send(subscription, payload, options)` (index 0): the subscription
+/// must be an object; an absent payload is none.
+#[napi(
+  js_name = "messageRow",
+  ts_return_type = "[unknown[], string | Buffer | undefined]"
+)]
+pub fn message_row<'e>(
+  env: &'e Env,
+  subscription: Unknown<'e>,
+  payload: Unknown<'e>,
+  options: Unknown<'e>,
+) -> napi::Result<Array<'e>> {
+  throwing(env, require_subscription(&subscription))?;
+  let (endpoint, p256dh, auth) = throwing(env, subscription_parts(&subscription))?;
+  let options = throwing(env, message_options(&options))?;
+  let payload = if js::nullish(&payload) {
+    OwnPayload::None
+  } else {
+    OwnPayload::Own(throwing(env, js::optional_payload(&payload))?, payload)
+  };
+  let item = Item {
+    endpoint,
+    p256dh,
+    auth,
+    payload,
+    options,
+  };
+  item.into_row(env, 0.0)
 }
 
 /// What happened to one message.
@@ -211,22 +533,20 @@ impl From<Report> for ReportOutput {
 fn millis(value: Option<f64>, field: &'static str, positive: bool) -> Result<Option<Duration>> {
   let Some(ms) = value else { return Ok(None) };
   if ms.is_nan() || ms.is_infinite() && ms > 0.0 {
-    return Err(Error::InvalidOption {
-      name: field,
-      reason: if ms.is_nan() {
-        "is not a number of milliseconds"
-      } else {
-        "must be a finite number of milliseconds"
-      },
-    });
+    let reason = if ms.is_nan() {
+      "is not a number of milliseconds"
+    } else {
+      "must be a finite number of milliseconds"
+    };
+    return Err(Error::invalid_option(field, reason));
   }
   if ms < 0.0 || positive && ms == 0.0 {
     return Err(Error::InvalidArgType {
       field: format!("options.{field}"),
       rule: if positive {
-        "a positive number of milliseconds"
+        "a positive number of milliseconds".into()
       } else {
-        "a non-negative number of milliseconds"
+        "a non-negative number of milliseconds".into()
       },
       got: js_number(ms),
     });
@@ -235,7 +555,7 @@ fn millis(value: Option<f64>, field: &'static str, positive: bool) -> Result<Opt
 }
 
 fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
-  let mut config = ClientConfig::new(vapid_of(input.vapid, "options.vapid")?);
+  let mut config = ClientConfig::new(input.vapid.as_ref().map(VapidInput::details).transpose()?);
   if let Some(ttl) = input.ttl {
     config.defaults.ttl = crate::request::parse_ttl(ttl)?;
   }
@@ -261,16 +581,16 @@ fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
     Some(Either::B(word)) => {
       return Err(Error::InvalidArgType {
         field: "options.concurrency".into(),
-        rule: "'auto' or an integer from 1 to 10000",
+        rule: "'auto' or an integer from 1 to 10000".into(),
         got: format!("string {word:?}"),
       })
     }
     Some(Either::A(n)) => {
       if input.max_concurrency.is_some() {
-        return Err(Error::InvalidOption {
-          name: "maxConcurrency",
-          reason: "bounds concurrency 'auto'; with a fixed concurrency it has no meaning",
-        });
+        return Err(Error::invalid_option(
+          "maxConcurrency",
+          "bounds concurrency 'auto'; with a fixed concurrency it has no meaning",
+        ));
       }
       let rule = "'auto' or an integer from 1 to 10000";
       Concurrency::Fixed(integer_in(n, 1.0, 10_000.0, "options.concurrency", rule)? as usize)
@@ -278,15 +598,8 @@ fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
   };
   match input.retry {
     None => {}
-    Some(Either::A(false)) => config.retry.attempts = 1,
-    Some(Either::A(true)) => {
-      return Err(Error::InvalidArgType {
-        field: "options.retry".into(),
-        rule: "false or an object",
-        got: "boolean true".into(),
-      })
-    }
-    Some(Either::B(retry)) => {
+    Some(None) => config.retry.attempts = 1,
+    Some(Some(retry)) => {
       if let Some(attempts) = retry.attempts {
         let rule = "an integer from 1 to 100";
         config.retry.attempts = integer_in(attempts, 1.0, 100.0, "options.retry.attempts", rule)? as u32;
@@ -308,72 +621,151 @@ fn config_of(input: ClientOptionsInput) -> Result<ClientConfig> {
   };
   config.http = HttpSettings {
     proxy: input.proxy,
-    ca_pem: ca_pem(input.ca),
+    ca_pem: input.ca,
     max_connections_per_origin: max_connections,
   };
   if let Some(policy) = &input.endpoint_policy {
     config.endpoint_policy = policy.parse()?;
   }
-  if input.custom_endpoint_policy == Some(true) {
+  if input.custom_endpoint_policy {
     config.endpoint_policy = crate::endpoint_policy::EndpointPolicy::Custom;
   }
   Ok(config)
 }
 
-/// Chunk payloads: `""` means "no payload", as everywhere else.
-fn chunk_payloads(payloads: Vec<PayloadInput>) -> Vec<Option<Arc<[u8]>>> {
-  payloads
-    .into_iter()
-    .map(|p| optional_payload(Some(p)).map(Arc::from))
-    .collect()
+/// Chunk payloads (strings or Buffers): `""` means "no payload", as everywhere else.
+fn chunk_payloads(payloads: &[Unknown]) -> Result<Vec<Option<Arc<[u8]>>>> {
+  payloads.iter().map(js::optional_payload).collect()
 }
 
 /// The native half of `WebPush`.
 #[napi]
 pub struct NativeClient {
   inner: Arc<WebPushClient>,
+  encoding: ContentEncoding,
 }
 
 #[napi]
 impl NativeClient {
-  /// Validates the settings and builds the connection pool.
+  /// Checks the `WebPush` options (keys, JS types, values) and builds the connection pool.
   #[napi(constructor)]
-  pub fn new(input: ClientOptionsInput) -> napi::Result<Self, ErrorCode> {
+  pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+    let built = ClientOptionsInput::read(&options)
+      .and_then(config_of)
+      .and_then(|config| {
+        let encoding = config.defaults.encoding;
+        Ok((WebPushClient::new(config)?, encoding))
+      });
+    let (client, encoding) = throwing(&env, built)?;
     Ok(Self {
-      inner: Arc::new(WebPushClient::new(config_of(input)?)?),
+      inner: Arc::new(client),
+      encoding,
     })
+  }
+
+  /// Encrypts `payload` for `subscription` (which needs `keys.p256dh` and `keys.auth`) with the
+  /// client's content encoding, off the event loop.
+  #[napi(ts_return_type = "Promise<EncryptResult>")]
+  pub fn encrypt(&self, subscription: Unknown, payload: Unknown) -> AsyncTask<EncryptTask> {
+    let keys = js::object(&subscription)
+      .filter(|_| js::kind(&subscription) == ValueType::Object)
+      .and_then(|s| js::get(&s, "keys").ok())
+      .filter(|k| js::kind(k) == ValueType::Object);
+    let read = match keys {
+      None => Err(js::type_error(
+        "subscription",
+        "an object with keys.p256dh and keys.auth",
+        &subscription,
+      )),
+      Some(_) => subscription_parts(&subscription).and_then(|(_, p256dh, auth)| {
+        let missing = |field: &str| Error::InvalidArgType {
+          field: field.into(),
+          rule: "a non-empty string".into(),
+          got: "a string (0 characters)".into(),
+        };
+        let p256dh = p256dh.ok_or_else(|| missing("subscription.keys.p256dh"))?;
+        let auth = auth.ok_or_else(|| missing("subscription.keys.auth"))?;
+        Ok((p256dh, auth, js::require_payload(&payload, "payload")?))
+      }),
+    };
+    AsyncTask::new(EncryptTask::from_read(
+      read,
+      Some(self.encoding.as_str().to_owned()),
+    ))
   }
 
   /// Sends one message (a JSON row, as in a batch chunk: see src/batch_row.rs) with retries;
   /// resolves with its outcome (never rejects for HTTP errors).
   #[napi(ts_return_type = "Promise<OutcomeOutput>")]
-  pub async fn send(
+  pub fn send<'e>(
     &self,
+    env: &'e Env,
     row: String,
-    payload: Option<PayloadInput>,
-  ) -> napi::Result<Fallible<OutcomeOutput>> {
-    Ok(self.send_row(row, payload).await.into())
+    payload: Unknown,
+  ) -> napi::Result<PromiseRaw<'e, Fallible<OutcomeOutput>>> {
+    let payloads = chunk_payloads(&[payload]);
+    let client = self.inner.clone();
+    env.spawn_future(async move { Ok(Self::send_row(client, row, payloads).await.into()) })
   }
 
-  /// Starts a batch; `payload` is shared by every target without its own. With
-  /// `streamOutcomes`, every outcome is also kept for `takeOutcomes` (for `onOutcome`).
-  #[napi]
-  pub async fn start_batch(
+  /// `sendMany(targets, payload, options)`'s batch: checks `options` (keys, JS types; `signal`
+  /// with `isAbortSignal`), then starts the batch, streaming outcomes when there is an `onOutcome`.
+  #[napi(ts_args_type = "payload: unknown, options: unknown, isAbortSignal: (signal: unknown) => boolean")]
+  pub fn start_send_many(
     &self,
-    payload: Option<PayloadInput>,
-    stream_outcomes: Option<bool>,
-  ) -> NativeBatch {
-    NativeBatch {
-      inner: Arc::new(Batch::start(self.inner.clone(), stream_outcomes.unwrap_or(false))),
-      shared_payload: optional_payload(payload).map(Arc::from),
-      refused: Mutex::default(),
+    env: Env,
+    payload: Unknown,
+    options: Unknown,
+    is_abort_signal: Function<Unknown, bool>,
+  ) -> napi::Result<NativeBatch> {
+    let o = throwing(
+      &env,
+      js::check_options(
+        &options,
+        SEND_MANY_OPTIONS,
+        "options",
+        KeyWording::NotA("valid sendMany"),
+      ),
+    )?;
+    let signal = throwing(&env, js::get(&o, "signal"))?;
+    if js::kind(&signal) != ValueType::Undefined && !is_abort_signal.call(signal)? {
+      return throwing(
+        &env,
+        Err(js::type_error("options.signal", "an AbortSignal", &signal)),
+      );
     }
+    let stream = js::kind(&throwing(&env, js::get(&o, "onOutcome"))?) != ValueType::Undefined;
+    self.start_batch(env, payload, Some(stream))
+  }
+
+  /// Starts a batch; `payload` (a string, Buffer or Uint8Array; `undefined`, `null` and `""`:
+  /// none) is shared by every target without its own. With `streamOutcomes`, every outcome is
+  /// also kept for `takeOutcomes` (for `onOutcome`).
+  #[napi]
+  pub fn start_batch(
+    &self,
+    env: Env,
+    payload: Unknown,
+    stream_outcomes: Option<bool>,
+  ) -> napi::Result<NativeBatch> {
+    let shared_payload = throwing(&env, js::optional_payload(&payload))?;
+    let client = self.inner.clone();
+    let batch = within_runtime_if_available(|| Batch::start(client, stream_outcomes.unwrap_or(false)));
+    Ok(NativeBatch {
+      inner: Arc::new(batch),
+      shared_payload,
+      refused: Mutex::default(),
+    })
   }
 }
 
 impl NativeClient {
-  async fn send_row(&self, row: String, payload: Option<PayloadInput>) -> Result<OutcomeOutput> {
-    let payloads = chunk_payloads(payload.into_iter().collect());
+  async fn send_row(
+    client: Arc<WebPushClient>,
+    row: String,
+    payloads: Result<Vec<Option<Arc<[u8]>>>>,
+  ) -> Result<OutcomeOutput> {
+    let payloads = payloads?;
     let (index, target) = parse_rows(&row)?
       .into_iter()
       .next()
@@ -382,13 +774,7 @@ impl NativeClient {
       })?
       .into_target(&None, &payloads);
     let (_never, aborted) = tokio::sync::watch::channel(false);
-    Ok(
-      self
-        .inner
-        .deliver(index, target, true, &aborted, &())
-        .await
-        .into(),
-    )
+    Ok(client.deliver(index, target, true, &aborted, &()).await.into())
   }
 }
 
@@ -400,9 +786,9 @@ pub struct NativeBatch {
   refused: Mutex<Refused>,
 }
 
-/// Targets `lib/client.js` refused before they had a row (JS types, the endpoint policy
-/// function): they never reach the core, but count in the progress and the report here, so
-/// every target gets exactly one outcome in one place.
+/// Targets refused before they were queued (JS types, the endpoint policy function): they
+/// never reach the core, but count in the progress and the report here, so every target gets
+/// exactly one outcome in one place.
 #[derive(Default)]
 struct Refused {
   outcomes: Vec<OutcomeOutput>,
@@ -415,8 +801,56 @@ impl NativeBatch {
   /// targets with their own; resolves when all are queued (backpressure). JSON keeps the
   /// event loop's share to one `JSON.stringify` per chunk; parsing happens here, off it.
   #[napi(ts_return_type = "Promise<void>")]
-  pub async fn push_json(&self, rows: String, payloads: Vec<PayloadInput>) -> napi::Result<Fallible<()>> {
-    Ok(self.push_rows(rows, payloads).await.into())
+  pub fn push_json<'e>(
+    &self,
+    env: &'e Env,
+    rows: String,
+    payloads: Vec<Unknown>,
+  ) -> napi::Result<PromiseRaw<'e, Fallible<()>>> {
+    let payloads = chunk_payloads(&payloads);
+    let (batch, shared) = (self.inner.clone(), self.shared_payload.clone());
+    env.spawn_future(async move { Ok(Self::push_rows(batch, shared, rows, payloads).await.into()) })
+  }
+
+  /// Queues a chunk of `sendMany` items as JS gave them (subscriptions or `{ subscription,
+  /// payload?, options? }`); the item at `i` has index `first + i`. An item refused by its JS
+  /// types, or by `policy` (the caller's endpoint policy: returns the refusal message, or
+  /// `null`), gets its `rejected` outcome here and is never sent. Resolves when all are queued.
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn push_items<'e>(
+    &self,
+    env: &'e Env,
+    items: Vec<Unknown>,
+    first: f64,
+    policy: Option<Function<String, Option<String>>>,
+  ) -> napi::Result<PromiseRaw<'e, ()>> {
+    let mut targets = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+      let index = first + i as f64;
+      let refused = match Item::read(item) {
+        Err(err) => Some((endpoint_of(item), err.code().to_owned(), err.to_string())),
+        Ok(read) => match policy
+          .as_ref()
+          .map(|p| p.call(read.endpoint.clone()))
+          .transpose()?
+          .flatten()
+        {
+          Some(message) => Some((read.endpoint, "ERR_ENDPOINT_NOT_ALLOWED".to_owned(), message)),
+          None => {
+            targets.push((index as u64, read.into_target(&self.shared_payload)));
+            None
+          }
+        },
+      };
+      if let Some((endpoint, code, message)) = refused {
+        self.refuse(index, endpoint, code, message);
+      }
+    }
+    let batch = self.inner.clone();
+    env.spawn_future(async move {
+      batch.push(targets).await;
+      Ok(())
+    })
   }
 
   /// Records a target refused in JS (never sent) as a `rejected` outcome.
@@ -529,14 +963,18 @@ impl NativeBatch {
       .unwrap_or_else(std::sync::PoisonError::into_inner)
   }
 
-  async fn push_rows(&self, rows: String, payloads: Vec<PayloadInput>) -> Result<()> {
-    let rows = parse_rows(&rows)?;
-    let payloads = chunk_payloads(payloads);
+  async fn push_rows(
+    batch: Arc<Batch>,
+    shared: Option<Arc<[u8]>>,
+    rows: String,
+    payloads: Result<Vec<Option<Arc<[u8]>>>>,
+  ) -> Result<()> {
+    let (rows, payloads) = (parse_rows(&rows)?, payloads?);
     let targets = rows
       .into_iter()
-      .map(|row| row.into_target(&self.shared_payload, &payloads))
+      .map(|row| row.into_target(&shared, &payloads))
       .collect();
-    self.inner.push(targets).await;
+    batch.push(targets).await;
     Ok(())
   }
 }

@@ -4,7 +4,10 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use super::{ErrorCode, Fallible};
+use napi::bindgen_prelude::Unknown;
+
+use super::js_value as js;
+use super::Fallible;
 use crate::base64url;
 use crate::keys::KeyPair;
 
@@ -44,9 +47,9 @@ impl Task for GenerateKeysTask {
 }
 
 /// Generates a VAPID key pair: `{ publicKey, privateKey }`, base64url without padding.
-#[napi(js_name = "generateVAPIDKeys")]
-pub fn generate_vapid_keys() -> napi::Result<VapidKeys, ErrorCode> {
-  Ok(GenerateKeysTask::run()?)
+#[napi(js_name = "generateVAPIDKeys", ts_return_type = "VapidKeys")]
+pub fn generate_vapid_keys() -> Fallible<VapidKeys> {
+  GenerateKeysTask::run().into()
 }
 
 /// Like `generateVAPIDKeys`, off the event loop.
@@ -85,19 +88,21 @@ pub struct SubscriptionKeyMaterial {
 
 /// Creates a subscription as a browser would (P-256 pair + 16 random bytes); `endpoint` must
 /// be an absolute URL and defaults to one under `push.invalid`.
-#[napi]
-pub fn generate_subscription_keys(
-  endpoint: Option<String>,
-) -> napi::Result<SubscriptionKeyMaterial, ErrorCode> {
-  let endpoint = match endpoint {
+#[napi(
+  ts_args_type = "endpoint?: string",
+  ts_return_type = "SubscriptionKeyMaterial"
+)]
+pub fn generate_subscription_keys(endpoint: Unknown) -> Fallible<SubscriptionKeyMaterial> {
+  subscription_keys(&endpoint).into()
+}
+
+fn subscription_keys(endpoint: &Unknown) -> crate::Result<SubscriptionKeyMaterial> {
+  let endpoint = match js::optional_string(endpoint, "endpoint")? {
     Some(url) if url::Url::parse(&url).is_ok() => url,
     Some(_) => {
-      return Err(
-        crate::Error::InvalidEndpoint {
-          reason: "must be an absolute URL".into(),
-        }
-        .into(),
-      )
+      return Err(crate::Error::InvalidEndpoint {
+        reason: "must be an absolute URL".into(),
+      })
     }
     None => {
       let mut id = [0u8; 16];

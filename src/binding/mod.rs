@@ -4,51 +4,72 @@
 //! Every CPU task is one `Task` struct in its own file; its sync export calls the same
 //! `run()` the task's `compute()` does, so sync and async cannot drift.
 //!
-//! Errors: a core [`Error`] becomes a JS `Error` whose `code` is the variant's stable code
-//! ([`Error::code`]) and whose message is the variant's message. Sync exports return
-//! `napi::Result<T, ErrorCode>`; async exports and tasks return [`Fallible`], which throws
-//! (rejects) with that same error from the JS thread. `lib/errors.js` only re-types it as a
-//! `WebPushError`, reading `code`; nothing parses a message.
+//! Errors: a core [`Error`] becomes a JS error created here, with its `code` (the variant's
+//! stable [`Error::code`]) and the variant's message: a `TypeError` for `InvalidArgType`, else
+//! a `WebPushError` (the class lib/errors.js hands over once with `registerErrorClass`).
+//! Exports return [`Fallible`], which throws (or rejects with) exactly that object; JS never
+//! re-types or parses an error. JS values are read by [`js_value`], which words type errors.
 
 mod client;
 mod declarative;
 mod decrypt;
 mod encrypt;
+mod js_value;
 mod keys;
 mod push_service;
 mod send;
 mod vapid;
 
-use napi::bindgen_prelude::{Buffer, Either, Either3, ToNapiValue, TypeName, Unknown, ValueType};
-use napi::{sys, JsError};
+use std::cell::RefCell;
+use std::ptr;
+
+use napi::bindgen_prelude::{Function, ToNapiValue, TypeName, Unknown, ValueType};
+use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 
 use crate::error::Error;
 use crate::request::VapidDetails;
 
-/// The `code` of a JS error made from a core [`Error`].
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorCode(&'static str);
-
-impl AsRef<str> for ErrorCode {
-  fn as_ref(&self) -> &str {
-    self.0
-  }
+thread_local! {
+  /// The `WebPushError` class of this thread's JS environment (set by `registerErrorClass`).
+  static ERROR_CLASS: RefCell<Option<(sys::napi_env, sys::napi_ref)>> = const { RefCell::new(None) };
 }
 
-impl From<Error> for napi::Error<ErrorCode> {
-  fn from(err: Error) -> Self {
-    napi::Error::new(ErrorCode(err.code()), err.to_string())
+/// Makes the binding create its errors as instances of `WebPushError` (lib/errors.js calls
+/// this once at load): `new WebPushError(message, undefined, undefined, undefined, endpoint, code)`.
+#[napi(ts_args_type = "errorClass: new (...args: any[]) => Error")]
+pub fn register_error_class(env: Env, error_class: Function) -> napi::Result<()> {
+  let mut reference = ptr::null_mut();
+  // SAFETY: `env` and `error_class` are this call's valid env and value; the reference lives as long
+  // as the environment (one per thread).
+  let status = unsafe { sys::napi_create_reference(env.raw(), error_class.raw(), 1, &mut reference) };
+  if status != sys::Status::napi_ok {
+    return Err(napi::Error::from_reason("cannot keep the WebPushError class"));
   }
+  ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some((env.raw(), reference)));
+  Ok(())
 }
 
-/// A core result on its way to JS: `Ok` is converted as `T`; `Err` is thrown (or rejects
-/// the promise) as a JS `Error` with the variant's `code`.
-pub struct Fallible<T>(pub crate::Result<T>);
+/// A core result on its way to JS: `Ok` is converted as `T`; `Err` is thrown (or rejects the
+/// promise) as the JS error for it, with `endpoint` set when one is known.
+pub struct Fallible<T> {
+  result: crate::Result<T>,
+  endpoint: Option<String>,
+}
+
+impl<T> Fallible<T> {
+  /// An error that names the endpoint it was for (`err.endpoint`).
+  pub(crate) fn for_endpoint(result: crate::Result<T>, endpoint: Option<String>) -> Self {
+    Self { result, endpoint }
+  }
+}
 
 impl<T> From<crate::Result<T>> for Fallible<T> {
   fn from(result: crate::Result<T>) -> Self {
-    Self(result)
+    Self {
+      result,
+      endpoint: None,
+    }
   }
 }
 
@@ -64,10 +85,10 @@ impl<T: TypeName> TypeName for Fallible<T> {
 
 impl<T: ToNapiValue> ToNapiValue for Fallible<T> {
   unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-    match val.0 {
+    match val.result {
       // SAFETY: napi calls this on the JS thread with a valid env.
       Ok(value) => unsafe { T::to_napi_value(env, value) },
-      Err(err) => Err(unsafe { coded_js_error(env, &err) }),
+      Err(err) => Err(unsafe { js_error(env, &err, val.endpoint.as_deref()) }),
     }
   }
 }
@@ -77,16 +98,56 @@ impl<T: ToNapiValue> ToNapiValue for Fallible<T> {
 ///
 /// # Safety
 /// `env` must be the valid env of the current JS thread.
-unsafe fn coded_js_error(env: sys::napi_env, err: &Error) -> napi::Error {
-  let error = JsError::from(napi::Error::from(err.clone()));
+pub(crate) unsafe fn js_error(env: sys::napi_env, err: &Error, endpoint: Option<&str>) -> napi::Error {
   // SAFETY: the caller guarantees a valid env on the JS thread.
-  let value = unsafe { error.into_value(env) };
-  if value.is_null() {
-    // The environment is shutting down: nobody can receive the error.
-    return napi::Error::from_reason(err.to_string());
+  match unsafe { create_error(env, err, endpoint) } {
+    Some(value) => napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, value) }),
+    // The environment is shutting down (or the class misbehaved): a plain error will do.
+    None => napi::Error::from_reason(err.to_string()),
   }
-  // SAFETY: `value` was just created in `env`.
-  napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, value) })
+}
+
+/// # Safety
+/// `env` must be the valid env of the current JS thread.
+unsafe fn create_error(env: sys::napi_env, err: &Error, endpoint: Option<&str>) -> Option<sys::napi_value> {
+  let env_ = Env::from_raw(env);
+  let code = env_.create_string(err.code()).ok()?.raw();
+  let message = env_.create_string(err.to_string()).ok()?.raw();
+  let mut value = ptr::null_mut();
+  let class = ERROR_CLASS
+    .with(|slot| *slot.borrow())
+    .filter(|(owner, _)| *owner == env);
+  // SAFETY (all calls below): valid env and values created in it, on its thread.
+  let status = match (err, class) {
+    (Error::InvalidArgType { .. }, _) | (_, None) => {
+      let create = if matches!(err, Error::InvalidArgType { .. }) {
+        sys::napi_create_type_error
+      } else {
+        sys::napi_create_error
+      };
+      unsafe { create(env, code, message, &mut value) }
+    }
+    (_, Some((_, reference))) => {
+      let mut class = ptr::null_mut();
+      if unsafe { sys::napi_get_reference_value(env, reference, &mut class) } != sys::Status::napi_ok {
+        return None;
+      }
+      let undefined = ToNapiValue::to_napi_value(env, ()).ok()?;
+      let endpoint = match endpoint {
+        Some(text) => env_.create_string(text).ok()?.raw(),
+        None => undefined,
+      };
+      let args = [message, undefined, undefined, undefined, endpoint, code];
+      unsafe { sys::napi_new_instance(env, class, args.len(), args.as_ptr(), &mut value) }
+    }
+  };
+  (status == sys::Status::napi_ok && !value.is_null()).then_some(value)
+}
+
+/// Runs a reader on the JS thread, turning its error into the JS error to throw.
+pub(crate) fn throwing<T>(env: &Env, result: crate::Result<T>) -> napi::Result<T> {
+  // SAFETY: `env` is the env of this call, on the JS thread.
+  result.map_err(|err| unsafe { js_error(env.raw(), &err, None) })
 }
 
 /// The longest payload (bytes) that fits one aes128gcm push message record: 3993.
@@ -101,80 +162,70 @@ pub const BATCH_PAYLOAD_SHARED: i32 = crate::batch_row::PAYLOAD_SHARED as i32;
 #[napi]
 pub const BATCH_PAYLOAD_NONE: i32 = crate::batch_row::PAYLOAD_NONE as i32;
 
-/// A payload as JS gives it: UTF-8 text or bytes (a Buffer or any Uint8Array).
-pub(crate) type PayloadInput = Either<String, Buffer>;
-
-/// Copies a payload into owned bytes (tasks run off the JS thread).
-pub(crate) fn payload_bytes(payload: PayloadInput) -> Vec<u8> {
-  match payload {
-    Either::A(text) => text.into_bytes(),
-    Either::B(bytes) => bytes.to_vec(),
-  }
+/// VAPID details as JS gives them (`setVapidDetails`, `vapidDetails`, `vapid`), type-checked.
+pub(crate) struct VapidInput {
+  subject: String,
+  public_key: String,
+  private_key: String,
 }
 
-/// An optional payload; as in web-push, an empty string means "no payload".
-pub(crate) fn optional_payload(payload: Option<PayloadInput>) -> Option<Vec<u8>> {
-  match payload? {
-    Either::A(text) if text.is_empty() => None,
-    other => Some(payload_bytes(other)),
-  }
-}
-
-/// The `ca` option: PEM text, a Buffer/Uint8Array of PEM, or an array of those.
-pub(crate) type CaInput = Either3<String, Buffer, Vec<Either<String, Buffer>>>;
-
-/// The one rule for `ca`: every entry as UTF-8 PEM text, joined by newlines.
-pub(crate) fn ca_pem(ca: Option<CaInput>) -> Option<String> {
-  let text = |entry: Either<String, Buffer>| match entry {
-    Either::A(text) => text,
-    Either::B(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-  };
-  Some(match ca? {
-    Either3::A(pem) => pem,
-    Either3::B(bytes) => text(Either::B(bytes)),
-    Either3::C(list) => list.into_iter().map(text).collect::<Vec<_>>().join("\n"),
-  })
-}
-
-/// VAPID details as JS gives them (`setVapidDetails`, `vapidDetails`, `vapid`).
-#[napi(object, object_to_js = false)]
-pub struct VapidInput {
-  /// `mailto:` or `https:` URL.
-  pub subject: Option<String>,
-  /// 65-byte public key, base64url.
-  pub public_key: Option<String>,
-  /// 32-byte private key, base64url.
-  pub private_key: Option<String>,
-}
-
-/// The one place VAPID fields are checked: all three non-empty, then the subject rule and
-/// the key pair (imported once and cached). `field` prefixes the names in messages.
-pub(crate) fn vapid_of(input: Option<VapidInput>, field: &str) -> crate::Result<Option<VapidDetails>> {
-  let Some(input) = input else { return Ok(None) };
-  let part = |value: Option<String>, name: &str| match value {
-    Some(text) if !text.is_empty() => Ok(text),
-    other => Err(Error::InvalidArgType {
-      field: if field.is_empty() {
+impl VapidInput {
+  /// Reads an object whose three fields must be non-empty strings (`null`/`undefined`: none).
+  /// `field` prefixes the names in messages.
+  pub(crate) fn read(value: &Unknown, field: &str) -> crate::Result<Option<Self>> {
+    if js_value::nullish(value) {
+      return Ok(None);
+    }
+    let object = js_value::require_object(value, if field.is_empty() { "vapidDetails" } else { field })?;
+    let part = |name: &str| {
+      let member = js_value::get(&object, name)?;
+      let field = if field.is_empty() {
         name.to_owned()
       } else {
         format!("{field}.{name}")
-      },
-      rule: "a non-empty string",
-      got: if other.is_some() {
-        "a string (0 characters)"
-      } else {
-        "undefined"
-      }
-      .to_owned(),
-    }),
-  };
-  let subject = part(input.subject, "subject")?;
-  let public_key = part(input.public_key, "publicKey")?;
-  let private_key = part(input.private_key, "privateKey")?;
-  VapidDetails::new(&subject, &public_key, &private_key).map(Some)
+      };
+      js_value::require_string(&member, &field)
+    };
+    Ok(Some(Self {
+      subject: part("subject")?,
+      public_key: part("publicKey")?,
+      private_key: part("privateKey")?,
+    }))
+  }
+
+  /// The one place VAPID values are checked: the subject rule and the key pair (imported once
+  /// and cached).
+  pub(crate) fn details(&self) -> crate::Result<VapidDetails> {
+    VapidDetails::new(&self.subject, &self.public_key, &self.private_key)
+  }
 }
 
-/// A JS number as `describe()` in lib/args.js shows it (`number 1.5`, `number Infinity`).
+/// [`VapidInput::read`], then [`VapidInput::details`].
+pub(crate) fn vapid_of(value: &Unknown, field: &str) -> crate::Result<Option<VapidDetails>> {
+  VapidInput::read(value, field)?
+    .map(|input| input.details())
+    .transpose()
+}
+
+/// How a message shows a JS value (lib/args.js `describe`, for the JS glue's own messages).
+#[napi(js_name = "describeValue")]
+pub fn describe_value(value: Unknown) -> String {
+  js_value::describe(&value)
+}
+
+/// Throws the TypeError `field must be a string, a Buffer or a Uint8Array` unless it is one.
+#[napi(js_name = "checkPayload", ts_return_type = "void")]
+pub fn check_payload(value: Unknown, field: String) -> Fallible<()> {
+  js_value::require_payload(&value, &field).map(|_| ()).into()
+}
+
+/// Throws the TypeError `field must be an object` unless `value` is a plain object.
+#[napi(js_name = "requireObject", ts_return_type = "void")]
+pub fn require_object(value: Unknown, field: String) -> Fallible<()> {
+  js_value::require_object(&value, &field).map(|_| ()).into()
+}
+
+/// A JS number as [`js_value::describe`] shows it (`number 1.5`, `number Infinity`).
 pub(crate) fn js_number(value: f64) -> String {
   if value.is_infinite() {
     format!("number {}Infinity", if value < 0.0 { "-" } else { "" })
@@ -196,7 +247,7 @@ pub(crate) fn integer_in(
   } else {
     Err(Error::InvalidArgType {
       field: field.to_owned(),
-      rule,
+      rule: rule.into(),
       got: js_number(value),
     })
   }

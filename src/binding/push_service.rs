@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Either, Null};
+use napi::bindgen_prelude::{Buffer, Either, Null, Object, PromiseRaw, Unknown};
+use napi::{Env, ValueType};
 use napi_derive::napi;
 
-use super::{integer_in, js_number, ErrorCode, Fallible};
+use super::js_value::{self as js, KeyWording, Ty};
+use super::{integer_in, js_number, Fallible};
 use crate::push_services::Service;
 use crate::testing::{FaultAction, FaultScope, PushService, PushServiceConfig};
 
@@ -81,63 +83,141 @@ fn declarative(payload: Option<&[u8]>) -> Option<serde_json::Value> {
   })
 }
 
-/// A fault to inject: `testing.js` checks the keys and JS types, the values are checked here.
-#[napi(object, object_to_js = false)]
-pub struct FaultInput {
+/// The keys of a `failNext` fault and the JS types each may have.
+const FAULT_OPTIONS: js::Spec = &[
+  ("kind", &[Ty::Str]),
+  ("status", &[Ty::Num]),
+  ("retryAfter", &[Ty::Str, Ty::Num]),
+  ("times", &[Ty::Num]),
+  ("stall", &[Ty::Bool]),
+  ("reset", &[Ty::Bool]),
+  ("delayMs", &[Ty::Num]),
+];
+/// `startPushService` options and the JS types each may have.
+const SERVICE_OPTIONS: js::Spec = &[
+  ("port", &[Ty::Num]),
+  ("tls", &[Ty::Bool]),
+  ("sink", &[Ty::Bool]),
+  ("http2", &[Ty::Bool]),
+  ("profile", &[Ty::Str]),
+  ("latencyMs", &[Ty::Num]),
+  ("maxConcurrentStreams", &[Ty::Num]),
+  ("overCapacity", &[Ty::Obj]),
+];
+const OVER_CAPACITY_OPTIONS: js::Spec = &[("maxInFlight", &[Ty::Num]), ("retryAfter", &[Ty::Num])];
+
+/// A fault to inject, type-checked; the values are checked in [`fault_scope`] / [`fault_action`].
+struct FaultInput {
   /// Only requests to this endpoint (a subscription target).
-  pub endpoint: Option<String>,
+  endpoint: Option<String>,
   /// The next `count` requests to any endpoint (a count target).
-  pub count: Option<f64>,
+  count: Option<f64>,
   /// How many requests to `endpoint` it applies to (default 1).
-  pub times: Option<f64>,
+  times: Option<f64>,
   /// Answer with this status (100..599).
-  pub status: Option<f64>,
+  status: Option<f64>,
   /// `Retry-After` value for `status` or `kind`.
-  pub retry_after: Option<Either<String, f64>>,
+  retry_after: Option<Either<String, f64>>,
   /// Never answer.
-  pub stall: Option<bool>,
+  stall: Option<bool>,
   /// Drop the connection.
-  pub reset: Option<bool>,
+  reset: Option<bool>,
   /// Answer normally after this many milliseconds.
-  pub delay_ms: Option<f64>,
+  delay_ms: Option<f64>,
   /// A failure by meaning (`gone`, `throttled`, `too-large`, `bad-jwt`, `key-mismatch`,
   /// `unavailable`), answered the way the service's profile answers it.
-  pub kind: Option<String>,
+  kind: Option<String>,
 }
 
-/// `startPushService` options: `testing.js` checks the keys and JS types.
-#[napi(object, object_to_js = false)]
-pub struct PushServiceOptions {
-  /// 0 or absent: a free port.
-  pub port: Option<f64>,
-  /// HTTPS with a generated CA.
-  pub tls: Option<bool>,
-  /// Count messages without decrypting or keeping them.
-  pub sink: Option<bool>,
-  /// Offer HTTP/2 (default true).
-  pub http2: Option<bool>,
-  /// `mozilla` | `apple` | `fcm` | `wns`.
-  pub profile: Option<String>,
-  /// Answer every request after this many milliseconds (0..60000).
-  pub latency_ms: Option<f64>,
-  /// `SETTINGS_MAX_CONCURRENT_STREAMS` per HTTP/2 connection (1..10000; hyper's 200 by default).
-  pub max_concurrent_streams: Option<f64>,
-  /// Answer 429 with `Retry-After` while more requests than this are in progress.
-  pub over_capacity: Option<OverCapacityInput>,
+impl FaultInput {
+  fn read(target: Either<f64, String>, fault: &Unknown) -> crate::Result<Self> {
+    let f = js::check_options(fault, FAULT_OPTIONS, "fault", KeyWording::NotA("fault"))?;
+    let retry_after = js::get(&f, "retryAfter")?;
+    let (count, endpoint) = match target {
+      Either::A(count) => (Some(count), None),
+      Either::B(endpoint) => (None, Some(endpoint)),
+    };
+    Ok(Self {
+      endpoint,
+      count,
+      times: js::opt_number(&f, "times")?,
+      status: js::opt_number(&f, "status")?,
+      retry_after: match (js::string(&retry_after), js::number(&retry_after)) {
+        (Some(text), _) => Some(Either::A(text)),
+        (_, Some(number)) => Some(Either::B(number)),
+        _ => None,
+      },
+      stall: js::opt_bool(&f, "stall")?,
+      reset: js::opt_bool(&f, "reset")?,
+      delay_ms: js::opt_number(&f, "delayMs")?,
+      kind: js::opt_string(&f, "kind")?,
+    })
+  }
 }
 
-/// `startPushService({ overCapacity })`.
-#[napi(object, object_to_js = false)]
-pub struct OverCapacityInput {
-  /// Requests in progress at most (1..1000000); one more is answered 429.
-  pub max_in_flight: f64,
-  /// `Retry-After` of the 429, seconds (0..3600, default 1).
-  pub retry_after: Option<f64>,
+/// `startPushService` options, type-checked.
+struct PushServiceOptions {
+  port: Option<f64>,
+  tls: Option<bool>,
+  sink: Option<bool>,
+  http2: Option<bool>,
+  profile: Option<String>,
+  latency_ms: Option<f64>,
+  max_concurrent_streams: Option<f64>,
+  over_capacity: Option<(Option<f64>, Option<f64>)>,
+}
+
+impl PushServiceOptions {
+  fn read(options: &Unknown) -> crate::Result<Self> {
+    let o = if js::kind(options) == ValueType::Undefined {
+      None
+    } else {
+      Some(js::check_options(
+        options,
+        SERVICE_OPTIONS,
+        "options",
+        KeyWording::NotA("startPushService"),
+      )?)
+    };
+    let number = |name: &str| o.as_ref().map_or(Ok(None), |o: &Object| js::opt_number(o, name));
+    let boolean = |name: &str| o.as_ref().map_or(Ok(None), |o: &Object| js::opt_bool(o, name));
+    let over_capacity = match &o {
+      Some(o) => {
+        let value = js::get(o, "overCapacity")?;
+        if js::kind(&value) == ValueType::Undefined {
+          None
+        } else {
+          let c = js::check_options(
+            &value,
+            OVER_CAPACITY_OPTIONS,
+            "options.overCapacity",
+            KeyWording::NotA("valid overCapacity"),
+          )?;
+          Some((
+            js::opt_number(&c, "maxInFlight")?,
+            js::opt_number(&c, "retryAfter")?,
+          ))
+        }
+      }
+      None => None,
+    };
+    Ok(Self {
+      port: number("port")?,
+      tls: boolean("tls")?,
+      sink: boolean("sink")?,
+      http2: boolean("http2")?,
+      profile: o.as_ref().map_or(Ok(None), |o| js::opt_string(o, "profile"))?,
+      latency_ms: number("latencyMs")?,
+      max_concurrent_streams: number("maxConcurrentStreams")?,
+      over_capacity,
+    })
+  }
 }
 
 const NEEDS_ONE: crate::Error = crate::Error::InvalidOption {
-  name: "fault",
-  reason: "needs exactly one of kind, status, stall, reset or delayMs",
+  message: std::borrow::Cow::Borrowed(
+    "option fault needs exactly one of kind, status, stall, reset or delayMs",
+  ),
 };
 
 /// Where and how often a fault applies: a subscription (`times`, default 1) or a count.
@@ -149,7 +229,7 @@ fn fault_scope(fault: &FaultInput) -> crate::Result<(FaultScope, u32)> {
       if fault.times.is_some() {
         return Err(crate::Error::InvalidArgType {
           field: "fault.times".into(),
-          rule: "absent for a count target",
+          rule: "absent for a count target".into(),
           got: "a number (fault.times is only for a subscription target; the count already says how many)"
             .into(),
         });
@@ -181,9 +261,11 @@ fn fault_action(fault: FaultInput) -> crate::Result<FaultAction> {
       return Err(NEEDS_ONE);
     }
     let retry_after = match retry_after {
-      Some(value) => value.parse::<u64>().map_err(|_| crate::Error::InvalidOption {
-        name: "fault.retryAfter",
-        reason: "must be a whole number of seconds with a kind",
+      Some(value) => value.parse::<u64>().map_err(|_| {
+        crate::Error::invalid_option(
+          "fault.retryAfter",
+          "must be a whole number of seconds with a kind",
+        )
       })?,
       None => 1,
     };
@@ -210,7 +292,7 @@ fn fault_action(fault: FaultInput) -> crate::Result<FaultAction> {
     }
     (None, None, None, Some(ms)) => Err(crate::Error::InvalidArgType {
       field: "fault.delayMs".into(),
-      rule: "a non-negative number of milliseconds",
+      rule: "a non-negative number of milliseconds".into(),
       got: js_number(ms),
     }),
     _ => Err(NEEDS_ONE),
@@ -266,13 +348,29 @@ impl PushServiceHandle {
     self.inner.ca_pem().map(str::to_owned)
   }
 
-  /// Creates a subscription, optionally bound to a VAPID public key.
-  #[napi]
-  pub fn subscribe(
-    &self,
-    application_server_key: Option<String>,
-  ) -> napi::Result<ServiceSubscription, ErrorCode> {
-    let created = self.inner.subscribe(application_server_key.as_deref())?;
+  /// Creates a subscription; `options.applicationServerKey` (a VAPID public key) binds it.
+  #[napi(
+    ts_args_type = "options?: { applicationServerKey?: string }",
+    ts_return_type = "ServiceSubscription"
+  )]
+  pub fn subscribe(&self, options: Unknown) -> Fallible<ServiceSubscription> {
+    self.subscription(&options).into()
+  }
+}
+
+impl PushServiceHandle {
+  fn subscription(&self, options: &Unknown) -> crate::Result<ServiceSubscription> {
+    let key = match js::kind(options) {
+      ValueType::Undefined => None,
+      _ => {
+        let o = js::require_object(options, "options")?;
+        js::optional_string(
+          &js::get(&o, "applicationServerKey")?,
+          "options.applicationServerKey",
+        )?
+      }
+    };
+    let created = self.inner.subscribe(key.as_deref())?;
     Ok(ServiceSubscription {
       endpoint: created.endpoint,
       expiration_time: Null,
@@ -282,7 +380,10 @@ impl PushServiceHandle {
       },
     })
   }
+}
 
+#[napi]
+impl PushServiceHandle {
   /// Accepted messages, oldest first (only those for `endpoint` if given).
   #[napi]
   pub fn messages(&self, endpoint: Option<String>) -> Vec<ServiceMessage> {
@@ -316,25 +417,30 @@ impl PushServiceHandle {
   }
 
   /// Makes later sends to `endpoint` answer 410 Gone; an endpoint of another service is an error.
-  #[napi]
-  pub fn expire(&self, endpoint: String) -> napi::Result<(), ErrorCode> {
+  #[napi(ts_return_type = "void")]
+  pub fn expire(&self, endpoint: String) -> Fallible<()> {
     if self.inner.expire(&endpoint) {
-      return Ok(());
+      return Ok(()).into();
     }
-    Err(
-      crate::Error::InvalidEndpoint {
-        reason: format!("{endpoint} does not belong to this push service"),
-      }
-      .into(),
-    )
+    Err(crate::Error::InvalidEndpoint {
+      reason: format!("{endpoint} does not belong to this push service"),
+    })
+    .into()
   }
 
-  /// Arms a fault for the next matching requests.
-  #[napi]
-  pub fn fail_next(&self, fault: FaultInput) -> napi::Result<(), ErrorCode> {
-    let (scope, times) = fault_scope(&fault)?;
-    self.inner.fail_next(scope, fault_action(fault)?, times);
-    Ok(())
+  /// Arms `fault` (see testing.d.ts) for the next requests: `target` is an endpoint (its next
+  /// `fault.times` requests, default 1) or a count (the next N requests to any endpoint).
+  #[napi(
+    ts_args_type = "target: number | string, fault?: Record<string, unknown>",
+    ts_return_type = "void"
+  )]
+  pub fn fail_next(&self, target: Either<f64, String>, fault: Unknown) -> Fallible<()> {
+    let armed = FaultInput::read(target, &fault).and_then(|fault| {
+      let (scope, times) = fault_scope(&fault)?;
+      self.inner.fail_next(scope, fault_action(fault)?, times);
+      Ok(())
+    });
+    armed.into()
   }
 
   /// Request counters.
@@ -362,30 +468,30 @@ impl PushServiceHandle {
   }
 }
 
-/// Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port).
-#[napi(ts_return_type = "Promise<PushServiceHandle>")]
-pub async fn start_push_service(
-  options: Option<PushServiceOptions>,
-) -> napi::Result<Fallible<PushServiceHandle>> {
-  Ok(start(options).await.into())
+/// Starts a local push service on 127.0.0.1 (`port` 0 or absent: a free port); bad options
+/// reject.
+#[napi(
+  ts_args_type = "options?: Record<string, unknown>",
+  ts_return_type = "Promise<PushServiceHandle>"
+)]
+pub fn start_push_service<'e>(
+  env: &'e Env,
+  options: Unknown<'e>,
+) -> napi::Result<PromiseRaw<'e, Fallible<PushServiceHandle>>> {
+  let options = PushServiceOptions::read(&options);
+  env.spawn_future(async move {
+    Ok(match options {
+      Ok(options) => start(options).await.into(),
+      Err(err) => Err(err).into(),
+    })
+  })
 }
 
-async fn start(options: Option<PushServiceOptions>) -> crate::Result<PushServiceHandle> {
-  let options = options.unwrap_or(PushServiceOptions {
-    port: None,
-    tls: None,
-    sink: None,
-    http2: None,
-    profile: None,
-    latency_ms: None,
-    max_concurrent_streams: None,
-    over_capacity: None,
-  });
+async fn start(options: PushServiceOptions) -> crate::Result<PushServiceHandle> {
   let profile = match options.profile.as_deref() {
     None => None,
-    Some(name) => Some(Service::from_profile(name).ok_or(crate::Error::InvalidOption {
-      name: "profile",
-      reason: "must be \"mozilla\", \"apple\", \"fcm\" or \"wns\"",
+    Some(name) => Some(Service::from_profile(name).ok_or_else(|| {
+      crate::Error::invalid_option("profile", "must be \"mozilla\", \"apple\", \"fcm\" or \"wns\"")
     })?),
   };
   let port = integer_in(
@@ -413,16 +519,16 @@ async fn start(options: Option<PushServiceOptions>) -> crate::Result<PushService
     None => None,
   };
   let capacity = match options.over_capacity {
-    Some(c) => Some(crate::testing::Capacity {
+    Some((max_in_flight, retry_after)) => Some(crate::testing::Capacity {
       max_in_flight: integer_in(
-        c.max_in_flight,
+        max_in_flight.unwrap_or(f64::NAN),
         1.0,
         1_000_000.0,
         "options.overCapacity.maxInFlight",
         "an integer from 1 to 1000000",
       )? as u64,
       retry_after: integer_in(
-        c.retry_after.unwrap_or(1.0),
+        retry_after.unwrap_or(1.0),
         0.0,
         3600.0,
         "options.overCapacity.retryAfter",

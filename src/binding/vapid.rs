@@ -1,10 +1,11 @@
 //! `getVapidHeaders` / `getVapidHeadersAsync`.
 
-use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::{Env, Task, ValueType};
 use napi_derive::napi;
 
-use super::{vapid_of, ErrorCode, Fallible, VapidInput};
+use super::js_value as js;
+use super::{vapid_of, Fallible};
 use crate::ece::ContentEncoding;
 use crate::error::Error;
 use crate::vapid::{self, VapidHeaders};
@@ -20,8 +21,13 @@ pub struct VapidHeaderValues {
   pub crypto_key: Option<String>,
 }
 
-/// Signs one VAPID token with the (cached, parsed-once) key.
+/// Signs one VAPID token with the (cached, parsed-once) key (its arguments already read, or
+/// why not).
 pub struct VapidHeadersTask {
+  input: crate::Result<VapidArgs>,
+}
+
+struct VapidArgs {
   audience: String,
   subject: String,
   public_key: String,
@@ -52,15 +58,16 @@ fn header_values(headers: VapidHeaders) -> VapidHeaderValues {
 
 impl VapidHeadersTask {
   fn run(&self) -> crate::Result<VapidHeaders> {
-    vapid::validate_audience(&self.audience)?;
-    vapid::validate_subject(&self.subject)?;
-    let key = vapid::cached_key(&self.public_key, &self.private_key)?;
-    let encoding: ContentEncoding = match &self.content_encoding {
+    let args = self.input.as_ref().map_err(Clone::clone)?;
+    vapid::validate_audience(&args.audience)?;
+    vapid::validate_subject(&args.subject)?;
+    let key = vapid::cached_key(&args.public_key, &args.private_key)?;
+    let encoding: ContentEncoding = match &args.content_encoding {
       Some(value) => value.parse()?,
       None => ContentEncoding::Aes128Gcm,
     };
     let now = crate::clock::now_secs();
-    let expires_at = match self.expiration {
+    let expires_at = match args.expiration {
       None => now + vapid::DEFAULT_EXPIRATION_SECS,
       Some(exp) if exp.fract() != 0.0 || !exp.is_finite() || exp < 0.0 => {
         return Err(Error::InvalidExpiration {
@@ -73,77 +80,95 @@ impl VapidHeadersTask {
         exp
       }
     };
-    let jwt = key.sign(&self.audience, &self.subject, expires_at)?;
+    let jwt = key.sign(&args.audience, &args.subject, expires_at)?;
     Ok(key.headers(&jwt, encoding))
   }
 
-  fn new(
-    audience: String,
-    subject: String,
-    public_key: String,
-    private_key: String,
-    content_encoding: Option<String>,
-    expiration: Option<f64>,
-  ) -> Self {
-    Self {
-      audience,
-      subject,
-      public_key,
-      private_key,
-      content_encoding,
-      expiration,
-    }
+  /// web-push's `getVapidHeaders` arguments; a falsy `expiration` is "the default" (NaN is
+  /// not a choice: refused in `run`).
+  fn new(args: [&Unknown; 6]) -> Self {
+    let [audience, subject, public_key, private_key, content_encoding, expiration] = args;
+    let read = || {
+      let expiration = match js::kind(expiration) {
+        ValueType::Undefined | ValueType::Null => None,
+        ValueType::Number => js::number(expiration).filter(|exp| *exp != 0.0),
+        _ => {
+          return Err(js::type_error(
+            "expiration",
+            "a number of seconds since the epoch",
+            expiration,
+          ))
+        }
+      };
+      Ok(VapidArgs {
+        audience: js::require_string(audience, "audience")?,
+        subject: js::require_string(subject, "subject")?,
+        public_key: js::require_string(public_key, "publicKey")?,
+        private_key: js::require_string(private_key, "privateKey")?,
+        content_encoding: js::optional_string(content_encoding, "contentEncoding")?,
+        expiration,
+      })
+    };
+    Self { input: read() }
   }
 }
 
 /// Signs a VAPID JWT for `audience` (the push service origin) and returns the headers.
 /// `expiration` is seconds since the epoch (default: 12 hours from now, at most 24 hours).
-#[napi]
+#[napi(
+  ts_args_type = "audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number",
+  ts_return_type = "VapidHeaderValues"
+)]
 pub fn get_vapid_headers(
-  audience: String,
-  subject: String,
-  public_key: String,
-  private_key: String,
-  content_encoding: Option<String>,
-  expiration: Option<f64>,
-) -> napi::Result<VapidHeaderValues, ErrorCode> {
-  let task = VapidHeadersTask::new(
-    audience,
-    subject,
-    public_key,
-    private_key,
-    content_encoding,
-    expiration,
-  );
-  Ok(header_values(task.run()?))
+  audience: Unknown,
+  subject: Unknown,
+  public_key: Unknown,
+  private_key: Unknown,
+  content_encoding: Unknown,
+  expiration: Unknown,
+) -> Fallible<VapidHeaderValues> {
+  let task = VapidHeadersTask::new([
+    &audience,
+    &subject,
+    &public_key,
+    &private_key,
+    &content_encoding,
+    &expiration,
+  ]);
+  task.run().map(header_values).into()
 }
 
-/// Like `getVapidHeaders`, off the event loop.
-#[napi(ts_return_type = "Promise<VapidHeaderValues>")]
+/// Like `getVapidHeaders`, off the event loop (bad arguments reject too).
+#[napi(
+  ts_args_type = "audience: string, subject: string, publicKey: string, privateKey: string, contentEncoding?: string, expiration?: number",
+  ts_return_type = "Promise<VapidHeaderValues>"
+)]
 pub fn get_vapid_headers_async(
-  audience: String,
-  subject: String,
-  public_key: String,
-  private_key: String,
-  content_encoding: Option<String>,
-  expiration: Option<f64>,
+  audience: Unknown,
+  subject: Unknown,
+  public_key: Unknown,
+  private_key: Unknown,
+  content_encoding: Unknown,
+  expiration: Unknown,
 ) -> AsyncTask<VapidHeadersTask> {
-  AsyncTask::new(VapidHeadersTask::new(
-    audience,
-    subject,
-    public_key,
-    private_key,
-    content_encoding,
-    expiration,
-  ))
+  AsyncTask::new(VapidHeadersTask::new([
+    &audience,
+    &subject,
+    &public_key,
+    &private_key,
+    &content_encoding,
+    &expiration,
+  ]))
 }
 
 /// Validates VAPID details (non-empty fields, subject, key lengths, on-curve, matching halves)
 /// and imports the key once so later sends reuse it. Used by `setVapidDetails`.
-#[napi]
-pub fn validate_vapid_details(details: VapidInput) -> napi::Result<(), ErrorCode> {
-  vapid_of(Some(details), "")?;
-  Ok(())
+#[napi(
+  ts_args_type = "details: { subject?: unknown, publicKey?: unknown, privateKey?: unknown }",
+  ts_return_type = "void"
+)]
+pub fn validate_vapid_details(details: Unknown) -> Fallible<()> {
+  vapid_of(&details, "").map(|_| ()).into()
 }
 
 /// The warning for a VAPID subject that Apple's push service refuses (localhost or a reserved
