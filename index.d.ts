@@ -254,10 +254,10 @@ export interface WebPushOptions {
    * others. A number (1–10000) keeps exactly that many in progress, whatever their origins.
    */
   concurrency?: 'auto' | number
-  /** With `concurrency: 'auto'`, targets in progress at most, all origins together (default 2000). */
+  /** With `concurrency: 'auto'`, targets in progress at most, all origins together (default 5000). */
   maxConcurrency?: number
   /**
-   * HTTP/2 connections per push-service origin at most (1–256, default 16). A connection is
+   * HTTP/2 connections per push-service origin at most (1–256, default 32). A connection is
    * added only when every open one has all the streams its server allows in use.
    */
   maxConnectionsPerOrigin?: number

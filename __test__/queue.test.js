@@ -93,6 +93,8 @@ test('start twice with the same id, and again after a producer crash: no duplica
   const report = await campaigns.wait('twice')
   const again = await campaigns.start({ id: 'twice', payload: 'once', targets: list, chunkSize: 200 })
   assert.equal(again.total, 1300)
+  // Without a chunkSize the campaign keeps its own (200, not the default): no mismatch.
+  assert.equal((await campaigns.start({ id: 'twice', payload: 'once', targets: list })).total, 1300)
   await until(async () => (await campaigns.report('twice')).done === 1300)
   await worker.close()
   assert.deepEqual([report.total, report.sent, report.done], [1300, 1300, 1300])

@@ -48,7 +48,7 @@ async function child(root) {
 }
 
 function measureTree(root) {
-  const out = execFileSync(process.execPath, [__filename, '--child', root], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  const out = execFileSync(process.execPath, [__filename, '--child', root], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
   return JSON.parse(out.trim().split('\n').pop())
 }
 
@@ -59,8 +59,11 @@ function main() {
   const other = process.env.BENCH_OTHER_ROOT ? path.resolve(process.env.BENCH_OTHER_ROOT) : null
   const rounds = []
   for (let round = 1; round <= ROUNDS; round++) {
-    const row = { here: measureTree(here) }
-    if (other) row.other = measureTree(other)
+    // Alternate which tree goes first: the second one of a round may find the machine warmer.
+    const row = {}
+    if (other && round % 2 === 0) row.other = measureTree(other)
+    row.here = measureTree(here)
+    if (other && round % 2 === 1) row.other = measureTree(other)
     rounds.push(row)
     const fmt = (r) => `${r.cpuUsPerMsg.toFixed(1)} µs/msg − encrypt ${r.encryptUs.toFixed(1)} = ${r.beyondUs.toFixed(1)} µs (${r.msgPerSec.toFixed(0)} msg/s)`
     console.log(`round ${round}: this tree ${fmt(row.here)}${other ? `; other ${fmt(row.other)}; ratio ${(row.here.beyondUs / row.other.beyondUs).toFixed(2)}` : ''}`)

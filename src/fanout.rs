@@ -355,6 +355,10 @@ impl crate::client::Admission for OriginAdmission<'_> {
           if entry.in_flight < entry.limit.limit() {
             entry.in_flight += 1;
             self.holding.store(true, Ordering::Release);
+            if waiting && entry.readmitting == 0 {
+              // Queued targets were held back for the retries: another free slot is theirs now.
+              self.tally.slot_given_back.notify_one();
+            }
             return;
           }
           entry.readmitting += 1;

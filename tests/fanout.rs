@@ -354,7 +354,8 @@ async fn with_auto_concurrency_a_slot_given_back_for_a_retry_wait_goes_to_a_queu
   let batch = Arc::new(Batch::start(client, false));
   push_all(&batch, (0..300).map(|_| target(&sub, &payload)).collect()).await;
   let deadline = Instant::now() + Duration::from_secs(20);
-  while service.stats().accepted < 200 && Instant::now() < deadline {
+  // The service counts an answer before the client records its outcome: wait for both.
+  while (service.stats().accepted < 200 || batch.progress().done < 200) && Instant::now() < deadline {
     tokio::time::sleep(Duration::from_millis(20)).await;
   }
   let stats = service.stats();

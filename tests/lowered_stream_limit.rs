@@ -210,6 +210,13 @@ async fn a_stream_limit_lowered_on_a_live_connection_is_followed_at_once() {
 
   // 20 streams open on the first connection when its first answer lowers the limit to 1.
   send_at_once(&client, &origin, 20).await;
+  // The relay reads the client's ACK on its own task: give it a moment on a loaded machine.
+  for _ in 0..200 {
+    if server.lowered.acked.load(Ordering::SeqCst) {
+      break;
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
+  }
   assert!(
     server.lowered.acked.load(Ordering::SeqCst),
     "the client acknowledged the new limit"
@@ -218,6 +225,8 @@ async fn a_stream_limit_lowered_on_a_live_connection_is_followed_at_once() {
 
   send_at_once(&client, &origin, 40).await;
   let lowered = &server.lowered;
+  // h2 itself queues streams past the peer's limit, so this holds for any pool; what the
+  // pool decides shows in the connections it opened (below).
   assert_eq!(
     lowered.over_limit.load(Ordering::SeqCst),
     0,

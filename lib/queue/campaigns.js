@@ -155,10 +155,13 @@ class Campaigns {
     const payload = payloadBuffer(spec.payload)
     const options = messageOptions(spec.options)
     checkMessage(payload, options)
-    const chunkSize = spec.chunkSize ?? DEFAULT_CHUNK
-    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 10000) throw typeError(`chunkSize must be an integer from 1 to 10000, got ${describe(chunkSize)}`)
-
+    if (spec.chunkSize !== undefined && (!Number.isInteger(spec.chunkSize) || spec.chunkSize < 1 || spec.chunkSize > 10000)) {
+      throw typeError(`chunkSize must be an integer from 1 to 10000, got ${describe(spec.chunkSize)}`)
+    }
     const k = keys(this.prefix, id)
+    // Without a chunkSize, a campaign that exists keeps its own (one started with an earlier
+    // default resumes instead of mismatching).
+    const chunkSize = spec.chunkSize ?? (Number(await this.#r(this.redis.hget(k.meta, 'chunkSize'))) || DEFAULT_CHUNK)
     const optionsJson = JSON.stringify(options)
     const fp = crypto.createHash('sha256').update(payload ?? '').update('\0').update(optionsJson).update(`\0${chunkSize}`).digest('hex')
     const [state, stored, , createdAt] = await this.#r(this.redis.wpInit(k.meta, fp, payload ?? '', payload ? 1 : 0, optionsJson, Date.now(), chunkSize))
