@@ -381,14 +381,20 @@ struct Origins {
   queued: usize,
 }
 
-/// `scheme://host[:port]` of an endpoint, lower-case (what the pool keys connections by);
-/// the whole text if it is not a URL (it is rejected before any request).
+/// `scheme://host[:port]` of an endpoint, lower-case and without a default port (what the
+/// pool keys connections by); the whole text if it is not a URL (it is rejected before any
+/// request).
 fn origin_key(endpoint: &str) -> String {
   let start = endpoint.find("://").map_or(0, |i| i + 3);
   let end = endpoint[start..]
     .find(['/', '?', '#'])
     .map_or(endpoint.len(), |i| start + i);
-  endpoint[..end].to_ascii_lowercase()
+  let mut key = endpoint[..end].to_ascii_lowercase();
+  let default_port = if key.starts_with("https://") { ":443" } else { ":80" };
+  if key.ends_with(default_port) {
+    key.truncate(key.len() - default_port.len());
+  }
+  key
 }
 
 /// Serves every origin from its own queue, within its adaptive limit and `max` in total.
@@ -494,4 +500,24 @@ fn start_ready(
     }
   }
   *queued
+}
+
+#[cfg(test)]
+mod tests {
+  use super::origin_key;
+
+  #[test]
+  fn one_origin_one_key_however_it_is_written() {
+    for (endpoint, key) in [
+      ("https://FCM.googleapis.com/fcm/send/x", "https://fcm.googleapis.com"),
+      ("https://fcm.googleapis.com:443/fcm/send/y", "https://fcm.googleapis.com"),
+      ("https://push.example.com:8443/a", "https://push.example.com:8443"),
+      ("http://127.0.0.1:80/push/1", "http://127.0.0.1"),
+      ("http://127.0.0.1:8080/push/1", "http://127.0.0.1:8080"),
+      ("https://[::1]:443/p", "https://[::1]"),
+      ("https://host?x", "https://host"),
+    ] {
+      assert_eq!(origin_key(endpoint), key, "{endpoint}");
+    }
+  }
 }
