@@ -390,7 +390,11 @@ fn origin_key(endpoint: &str) -> String {
     .find(['/', '?', '#'])
     .map_or(endpoint.len(), |i| start + i);
   let mut key = endpoint[..end].to_ascii_lowercase();
-  let default_port = if key.starts_with("https://") { ":443" } else { ":80" };
+  let default_port = if key.starts_with("https://") {
+    ":443"
+  } else {
+    ":80"
+  };
   if key.ends_with(default_port) {
     key.truncate(key.len() - default_port.len());
   }
@@ -509,8 +513,14 @@ mod tests {
   #[test]
   fn one_origin_one_key_however_it_is_written() {
     for (endpoint, key) in [
-      ("https://FCM.googleapis.com/fcm/send/x", "https://fcm.googleapis.com"),
-      ("https://fcm.googleapis.com:443/fcm/send/y", "https://fcm.googleapis.com"),
+      (
+        "https://FCM.googleapis.com/fcm/send/x",
+        "https://fcm.googleapis.com",
+      ),
+      (
+        "https://fcm.googleapis.com:443/fcm/send/y",
+        "https://fcm.googleapis.com",
+      ),
       ("https://push.example.com:8443/a", "https://push.example.com:8443"),
       ("http://127.0.0.1:80/push/1", "http://127.0.0.1"),
       ("http://127.0.0.1:8080/push/1", "http://127.0.0.1:8080"),

@@ -154,7 +154,11 @@ mod tests {
     }
     assert_eq!(limit.limit(), 100, "not full: held back elsewhere");
     limit.on_answer(50 * MS, 100);
-    assert_eq!(limit.limit(), 102, "slow start: one full answer adds SLOW_START_STEP");
+    assert_eq!(
+      limit.limit(),
+      102,
+      "slow start: one full answer adds SLOW_START_STEP"
+    );
     for _ in 0..1000 {
       limit.on_answer(200 * MS, 102);
     }
