@@ -14,8 +14,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use web_push_rs::request::PushRequest;
 use web_push_rs::send::{HttpClient, HttpSettings};
+
+mod common;
+use common::send_at_once;
 
 const PREFACE_LEN: usize = 24;
 const HEADERS: u8 = 0x1;
@@ -181,21 +183,6 @@ async fn start() -> (String, String, Arc<Server>) {
     }
   });
   (origin, tls.ca_pem, server)
-}
-
-/// `n` POSTs at once; every one must be answered 201.
-async fn send_at_once(client: &HttpClient, origin: &str, n: usize) {
-  let requests: Vec<PushRequest> = (0..n)
-    .map(|i| PushRequest {
-      endpoint: format!("{origin}/push/{i}").parse().unwrap(),
-      headers: vec![("ttl".into(), "60".into())],
-      body: Some(vec![7; 1024].into()),
-    })
-    .collect();
-  let answers = futures_util::future::join_all(requests.iter().map(|r| client.send(r, None))).await;
-  for answer in answers {
-    assert_eq!(answer.unwrap().status, 201);
-  }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,9 @@ use web_push_rs::request::PushRequest;
 use web_push_rs::send::{HttpClient, HttpSettings};
 use web_push_rs::testing::{PushService, PushServiceConfig};
 
+mod common;
+use common::send_at_once;
+
 async fn service(http2: bool, streams: u32, latency_ms: u64) -> PushService {
   PushService::start(PushServiceConfig {
     tls: true,
@@ -30,32 +33,17 @@ fn client(service: &PushService, max_connections: usize) -> HttpClient {
   .unwrap()
 }
 
-/// `n` POSTs at once; every one must be answered 201.
-async fn send_at_once(client: &HttpClient, service: &PushService, n: usize) {
-  let requests: Vec<PushRequest> = (0..n)
-    .map(|i| PushRequest {
-      endpoint: format!("{}/push/{i}", service.origin()).parse().unwrap(),
-      headers: vec![("ttl".into(), "60".into())],
-      body: Some(vec![7; 1024].into()),
-    })
-    .collect();
-  let answers = futures_util::future::join_all(requests.iter().map(|r| client.send(r, None))).await;
-  for answer in answers {
-    assert_eq!(answer.unwrap().status, 201);
-  }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_connection_opens_once_the_first_ones_streams_are_full() {
   let service = service(true, 10, 300).await;
   let client = client(&service, 16);
-  send_at_once(&client, &service, 10).await;
+  send_at_once(&client, service.origin(), 10).await;
   assert_eq!(
     service.stats().connections,
     1,
     "10 requests fit the first connection's 10 streams"
   );
-  send_at_once(&client, &service, 25).await;
+  send_at_once(&client, service.origin(), 25).await;
   let stats = service.stats();
   assert_eq!(
     stats.connections, 3,
@@ -70,7 +58,7 @@ async fn a_second_connection_opens_once_the_first_ones_streams_are_full() {
 async fn at_the_connection_limit_requests_wait_for_streams_never_exceeding_the_servers_limit() {
   let service = service(true, 5, 100).await;
   let client = client(&service, 2);
-  send_at_once(&client, &service, 40).await;
+  send_at_once(&client, service.origin(), 40).await;
   let stats = service.stats();
   assert_eq!(stats.connections, 2, "{stats:?}");
   assert_eq!(stats.peak_streams_per_connection, 5, "{stats:?}");
@@ -82,9 +70,9 @@ async fn at_the_connection_limit_requests_wait_for_streams_never_exceeding_the_s
 async fn http1_origins_get_a_connection_per_request_in_flight_and_keep_them() {
   let service = service(false, 100, 100).await;
   let client = client(&service, 16);
-  send_at_once(&client, &service, 12).await;
+  send_at_once(&client, service.origin(), 12).await;
   assert_eq!(service.stats().connections, 12);
-  send_at_once(&client, &service, 12).await;
+  send_at_once(&client, service.origin(), 12).await;
   let stats = service.stats();
   assert_eq!(stats.connections, 12, "kept alive and reused: {stats:?}");
   assert_eq!(stats.peak_streams_per_connection, 1);
