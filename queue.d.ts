@@ -88,9 +88,9 @@ export interface CampaignReport {
 export interface CampaignWorkerOptions extends Pick<WebPushOptions, 'timeoutMs' | 'proxy' | 'ca' | 'endpointPolicy'> {
   /** The VAPID key pair this worker signs with. Required; never written to Redis. */
   vapid: VapidDetails
-  /** Sent-but-unrecorded targets per chunk at most (default 100): a chunk's next target starts as soon as an earlier one's outcome is in Redis. */
+  /** Sent-but-unrecorded targets per chunk at most (default 300): a chunk's next target starts as soon as an earlier one's outcome is in Redis. */
   concurrency?: number
-  /** Chunks worked on at once (default 2). A crashed worker re-sends at most `concurrency × chunksAtOnce` messages (200 by default). */
+  /** Chunks worked on at once (default 2). A crashed worker re-sends at most `concurrency × chunksAtOnce` messages (600 by default). */
   chunksAtOnce?: number
   /** Called after gone (404/410) outcomes are recorded, once per gone target: delete those subscriptions. */
   onGone?: (outcomes: CampaignOutcome[]) => unknown

@@ -3,7 +3,7 @@
 // Campaigns (web-push-rs/queue) against in-process sendMany: 100,000 × 1 KiB to a loopback
 // HTTPS (HTTP/2) sink push service in another process, all in one run:
 //   1. WebPush.sendMany in this process (100 in flight)
-//   2. a campaign with 1 worker process, 3. with 2 worker processes (defaults: 100 in flight
+//   2. a campaign with 1 worker process, 3. with 2 worker processes (defaults: 300 in flight
 //      per chunk, 2 chunks at once); the producer streams the targets in while workers send.
 // Reports msg/s (end to end: first target stored → last outcome recorded), total CPU per
 // message (this process + workers + redis-server; the push service is the remote side and

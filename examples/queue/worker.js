@@ -6,7 +6,7 @@
 //   REDIS_URL=redis://127.0.0.1:6379 VAPID_SUBJECT=mailto:ops@example.com \
 //   VAPID_PUBLIC_KEY=… VAPID_PRIVATE_KEY=… node examples/queue/worker.js
 //
-// Env: REDIS_URL, VAPID_SUBJECT, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, CONCURRENCY (100),
+// Env: REDIS_URL, VAPID_SUBJECT, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, CONCURRENCY (300),
 //      ENDPOINT_POLICY (push-services; 'https' to allow a local test push service),
 //      GONE_FILE (append the endpoints of gone subscriptions there, one per line).
 // SIGTERM / SIGINT: finishes the chunks it holds, then exits.
@@ -17,7 +17,7 @@ const { Campaigns } = require('../../queue.js') // in your app: require('web-pus
 const campaigns = new Campaigns({ connection: process.env.REDIS_URL || 'redis://127.0.0.1:6379' })
 const worker = campaigns.worker({
   vapid: { subject: process.env.VAPID_SUBJECT, publicKey: process.env.VAPID_PUBLIC_KEY, privateKey: process.env.VAPID_PRIVATE_KEY },
-  concurrency: Number(process.env.CONCURRENCY || 100),
+  concurrency: process.env.CONCURRENCY ? Number(process.env.CONCURRENCY) : undefined,
   endpointPolicy: process.env.ENDPOINT_POLICY || 'push-services',
   // Called once per gone (404/410) target after its outcome is recorded: delete it from your store.
   onGone: async (gone) => {

@@ -58,9 +58,11 @@ function workerSettings(options) {
       maxDelayMs = options.retry.maxDelayMs
     }
   }
-  // 100 × 2 (was 50 × 4: the same 200 in flight at most): measured 0.79 vs 0.68 of sendMany's
-  // throughput and 232 vs 265 worker CPU µs a message (bench/queue.js harness, medians of 5).
-  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 100)
+  // 300 × 2: a slot is held from the send until its outcome is in Redis (a poll tick, then a
+  // RECORD write with its fsync), so the window must cover that wait as well as the send.
+  // Measured 1 worker at 0.65, 0.77, 0.79 of sendMany's msg/s with 100, 200, 300 per chunk
+  // (bench/queue.js, 30,000 targets, medians of 3); 400 × 1 chunk 0.73 (chunk ends stall it).
+  const concurrency = integer(options.concurrency, 'options.concurrency', 1, 10000, 300)
   const lockDurationMs = integer(options.lockDurationMs, 'options.lockDurationMs', 500, 3600000, 30000)
   return {
     concurrency,
