@@ -248,7 +248,7 @@ export interface WebPushOptions {
   timeoutMs?: number
   /**
    * Targets in progress at once in `sendMany`. `'auto'` (default): every push-service origin
-   * gets its own queue and an adaptive limit (AIMD with slow start: grows from 100 while
+   * gets its own queue and an adaptive limit (AIMD with slow start: grows from 300 while
    * answers come back near their fastest, cut by 10% on 429, 5xx, Windows' 406 throttle,
    * timeouts and connection resets), so a slow or throttling service does not hold back the
    * others. A number (1–10000) keeps exactly that many in progress, whatever their origins.

@@ -235,7 +235,7 @@ test('batch rows: lib/client.js writes the schema src/batch_row.rs parses (one f
 })
 
 test("concurrency 'auto': onProgress shows each origin's limit; an over-capacity service gets no target lost", async () => {
-  // 60 in flight at most (the limit starts at 100), 429 with Retry-After: 1 past that; 50 ms away.
+  // 60 in flight at most (the limit starts at 300), 429 with Retry-After: 1 past that; 50 ms away.
   const crowded = await startPushService({ tls: true, latencyMs: 50, maxConcurrentStreams: 100, overCapacity: { maxInFlight: 60, retryAfter: 1 } })
   try {
     const subs = await Promise.all(Array.from({ length: 20 }, () => crowded.subscribe({ applicationServerKey: vapid.publicKey })))

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use web_push_rs::client::{ClientConfig, Concurrency, MessageOptions, Target, WebPushClient};
 use web_push_rs::fanout::Batch;
 use web_push_rs::keys::KeyPair;
+use web_push_rs::limiter::INITIAL_LIMIT;
 use web_push_rs::request::VapidDetails;
 use web_push_rs::retry::RetryPolicy;
 use web_push_rs::testing::{CreatedSubscription, FaultAction, FaultScope, PushService, PushServiceConfig};
@@ -295,7 +296,9 @@ async fn with_auto_concurrency_the_limit_shrinks_under_429s_and_grows_back() {
   })
   .await
   .unwrap();
-  service.fail_next(FaultScope::Any, status(429, Some("0")), 300);
+  // Enough 429s for several round trips' worth of them: one cut each.
+  let initial = INITIAL_LIMIT as usize;
+  service.fail_next(FaultScope::Any, status(429, Some("0")), initial as u32 * 3);
   let (client, key) = client_with(AUTO, Duration::from_secs(30), 20);
   let payload: Arc<[u8]> = Arc::from(&b"x"[..]);
   let sub = service.subscribe(Some(&key)).unwrap();
@@ -325,13 +328,13 @@ async fn with_auto_concurrency_the_limit_shrinks_under_429s_and_grows_back() {
     "every target sent in the end: {:?}",
     report.failed.first()
   );
-  eprintln!("limit: 100 → lowest {lowest} (after {lowest_at_429s} 429s) → {last}");
+  eprintln!("limit: {initial} → lowest {lowest} (after {lowest_at_429s} 429s) → {last}");
   assert!(
-    lowest < 82,
-    "the 429s cut the limit at least twice, from 100 to {lowest}"
+    lowest < initial * 82 / 100,
+    "the 429s cut the limit at least twice, from {initial} to {lowest}"
   );
   assert!(
-    lowest_at_429s >= 100,
+    lowest_at_429s >= initial as u64,
     "the cuts came with the 429s ({lowest_at_429s})"
   );
   assert!(last > lowest + 5, "the limit grew back: {lowest} → {last}");
