@@ -90,8 +90,6 @@ struct Usage {
   closed: AtomicBool,
   /// Milliseconds since the pool started when a stream was last released.
   last_used_ms: AtomicU64,
-  /// The server's stream limit as last read (h2 keeps the live one behind its lock).
-  max_streams: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -101,27 +99,9 @@ struct H2Connection {
 }
 
 impl H2Connection {
-  /// Whether a request may take a stream now. The stream limit last read rules out a full
-  /// connection without taking h2's lock (a lease passes over every full one first); a
-  /// connection that seems to have room reads the live limit, so one a server lowered (as
-  /// APNs does after an error) is followed at once. A raised limit is read when a stream is
-  /// released ([`H2Connection::refresh_limit`]).
   fn has_room(&self) -> bool {
-    if self.usage.closed.load(Ordering::Acquire) {
-      return false;
-    }
-    let in_flight = self.usage.in_flight.load(Ordering::Acquire);
-    if in_flight >= self.usage.max_streams.load(Ordering::Acquire) {
-      return false;
-    }
-    in_flight < self.refresh_limit()
-  }
-
-  /// Reads the server's current stream limit and keeps it for [`H2Connection::has_room`].
-  fn refresh_limit(&self) -> usize {
-    let live = self.sender.current_max_send_streams();
-    self.usage.max_streams.store(live, Ordering::Release);
-    live
+    !self.usage.closed.load(Ordering::Acquire)
+      && self.usage.in_flight.load(Ordering::Acquire) < self.sender.current_max_send_streams()
   }
 }
 
@@ -543,9 +523,7 @@ impl Pool {
         .await
         .map_err(|e| network("HTTP/2 PING after the handshake", &e))?;
     }
-    let connection = H2Connection { sender, usage };
-    connection.refresh_limit();
-    Ok(Opened::H2(Arc::new(connection)))
+    Ok(Opened::H2(Arc::new(H2Connection { sender, usage })))
   }
 
   async fn open_http1(&self, pool: &Arc<OriginPool>) -> Result<Http1Sender> {
@@ -564,16 +542,14 @@ impl Pool {
     request: http::Request<()>,
     body: Bytes,
   ) -> Result<PushResponse> {
-    struct Release<'a>(&'a H2Connection, u64);
+    struct Release<'a>(&'a Usage, u64);
     impl Drop for Release<'_> {
       fn drop(&mut self) {
-        let usage = &self.0.usage;
-        usage.last_used_ms.store(self.1, Ordering::Release);
-        usage.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.0.refresh_limit();
+        self.0.last_used_ms.store(self.1, Ordering::Release);
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
       }
     }
-    let _release = Release(connection, self.now_ms());
+    let _release = Release(&connection.usage, self.now_ms());
     let h2_error = |e: h2::Error| network("HTTP/2", &e);
     let mut sender = connection.sender.clone().ready().await.map_err(|e| {
       connection.usage.closed.store(true, Ordering::Release);
