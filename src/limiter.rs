@@ -5,10 +5,12 @@
 //!   quadruples each round trip) until the first congestion signal or until latency leaves
 //!   its floor. A batch of 20,000 to a service 200 ms away spends much of its time ramping
 //!   up: tripling instead of doubling took it from ~40% to ~50% of what the CPU allows with
-//!   no latency; starting at 300 instead of 100 and quadrupling took it from 45% to 53%, and
-//!   at 50 ms from 72% to 77–80% (a fixed 1,000–1,900 in flight, no ramp at all, reached
-//!   82–90% there). A service over capacity says so with 429s the AIMD cut answers
-//!   (one capped at 300 in flight: 3% of the answers after the first 3 s).
+//!   no latency; starting at 300 instead of 100 and quadrupling took it to 53–55% (from
+//!   45–50% in the same runs), while 50 ms stayed within noise (a fixed 1,000–1,900 in
+//!   flight, no ramp at all, reached 82–90% there). The price is a larger first overshoot
+//!   at a service over capacity, which says so with 429s the AIMD cut answers: one capped at
+//!   300 in flight ran 5–7% slower than with the former start (3% of the answers after the
+//!   first 3 s were 429s).
 //! - **Additive increase**: then every answer adds [`INCREASE`] (the limit grows by ~2% a
 //!   round trip), so it keeps probing for more room. The probe overshoots by what it grew in
 //!   the round trip or two before the first 429 comes back: at 5% a round trip a service
