@@ -58,8 +58,9 @@ pub enum Feedback {
   Sending,
   /// An answer that is not a congestion signal, after this long.
   Answered(Duration),
-  /// 429, 5xx, Windows' 406 throttle, a timeout or a network error.
-  Congested,
+  /// 429, 5xx, Windows' 406 throttle, a timeout or a network error, with the service's
+  /// Retry-After if it sent one.
+  Congested(Option<Duration>),
   /// The target waits before its next attempt (it gives its slot back until then).
   Waiting,
 }
@@ -319,7 +320,7 @@ impl WebPushClient {
       let attempt = classify(result, service, SystemTime::now());
       admission.feedback(match attempt {
         Attempt::Done(..) => Feedback::Answered(sent_at.elapsed()),
-        Attempt::Retry(..) => Feedback::Congested,
+        Attempt::Retry(retry_after, ..) => Feedback::Congested(retry_after),
       });
       let (kind, response, error, retry_after) = match attempt {
         Attempt::Done(kind, response) => (kind, response, None, None),

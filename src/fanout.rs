@@ -329,8 +329,12 @@ impl crate::client::Admission for OriginAdmission<'_> {
     let mut sent_under = self.sent_under.lock().unwrap_or_else(|p| p.into_inner());
     match signal {
       Feedback::Sending => *sent_under = (entry.limit.epoch(), entry.limit.limit()),
-      Feedback::Answered(latency) => entry.limit.on_answer(latency, entry.in_flight),
-      Feedback::Congested => entry.limit.on_congestion(sent_under.0, sent_under.1),
+      Feedback::Answered(latency) => entry.limit.on_answer(latency, entry.in_flight, Instant::now()),
+      Feedback::Congested(retry_after) => {
+        entry
+          .limit
+          .on_congestion(sent_under.0, sent_under.1, retry_after, Instant::now())
+      }
       Feedback::Waiting => {
         self.holding.store(false, Ordering::Release);
         entry.in_flight -= 1;
