@@ -249,9 +249,10 @@ export interface WebPushOptions {
   /**
    * Targets in progress at once in `sendMany`. `'auto'` (default): every push-service origin
    * gets its own queue and an adaptive limit (AIMD with slow start: grows from 300 while
-   * answers come back near their fastest, cut by 10% on 429, 5xx, Windows' 406 throttle,
-   * timeouts and connection resets), so a slow or throttling service does not hold back the
-   * others. A number (1–10000) keeps exactly that many in progress, whatever their origins.
+   * answers come back near their fastest, cut on 429, 5xx, Windows' 406 throttle, timeouts
+   * and connection resets to 0.9× what the service completed in the last round trip, and
+   * held just below the level it refused while its `Retry-After` runs), so a slow or
+   * throttling service does not hold back the others. A number (1–10000) keeps exactly that many in progress, whatever their origins.
    */
   concurrency?: 'auto' | number
   /** With `concurrency: 'auto'`, targets in progress at most, all origins together (default 5000). */
