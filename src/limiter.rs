@@ -130,6 +130,10 @@ impl AdaptiveLimit {
     self.round_trip = Some(round_trip);
     self.delivered.push_back(now);
     self.forget_before(now);
+    // More than `max` in a round trip tells a cut nothing more (it is bounded by the limit).
+    if self.delivered.len() > self.max as usize {
+      self.delivered.pop_front();
+    }
     let recent = self.peak_delivered.1.is_some_and(|at| now < at + round_trip * 2);
     if !recent || self.delivered.len() >= self.peak_delivered.0 {
       self.peak_delivered = (self.delivered.len(), Some(now));
@@ -371,6 +375,15 @@ mod tests {
     assert_eq!(run.limit.limit(), 9, "9.9");
     run.limit.on_answer(50 * MS, 9, run.now);
     assert!(run.limit.limit > 9.9, "9 of 9 slots in use is full");
+  }
+
+  #[test]
+  fn remembers_at_most_max_answers_per_round_trip() {
+    let mut run = Run::new(150);
+    for _ in 0..1000 {
+      run.limit.on_answer(10_000 * MS, 150, run.now);
+    }
+    assert_eq!(run.limit.delivered.len(), 150);
   }
 
   #[test]
