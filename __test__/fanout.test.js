@@ -239,7 +239,8 @@ test("concurrency 'auto': onProgress shows each origin's limit; an over-capacity
   const crowded = await startPushService({ tls: true, latencyMs: 50, maxConcurrentStreams: 100, overCapacity: { maxInFlight: 60, retryAfter: 1 } })
   try {
     const subs = await Promise.all(Array.from({ length: 20 }, () => crowded.subscribe({ applicationServerKey: vapid.publicKey })))
-    const push = new WebPush({ vapid, ca: crowded.ca, retry: { attempts: 10, maxDelayMs: 5000 } })
+    // Targets waiting out a Retry-After hold no slot but count in progress: maxConcurrency bounds both.
+    const push = new WebPush({ vapid, ca: crowded.ca, maxConcurrency: 2000, retry: { attempts: 10, maxDelayMs: 5000 } })
     const seen = []
     const report = await push.sendMany(Array.from({ length: 3000 }, (_, i) => subs[i % 20]), 'crowded', { onProgress: (p) => seen.push(p) })
     assert.equal(report.sent, 3000, 'every target sent in the end')
