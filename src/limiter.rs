@@ -134,8 +134,10 @@ impl AdaptiveLimit {
     if self.delivered.len() > self.max as usize {
       self.delivered.pop_front();
     }
-    let recent = self.peak_delivered.1.is_some_and(|at| now < at + round_trip * 2);
-    if !recent || self.delivered.len() >= self.peak_delivered.0 {
+    if self
+      .recent_peak(now)
+      .is_none_or(|peak| self.delivered.len() >= peak)
+    {
       self.peak_delivered = (self.delivered.len(), Some(now));
     }
     if latency > floor * LATENCY_FACTOR + LATENCY_SLACK {
@@ -192,20 +194,21 @@ impl AdaptiveLimit {
     self.forget_before(now);
     let base = self.limit.min(sent_under as f64);
     self.ceiling = base;
-    let recent = match (self.peak_delivered.1, self.round_trip) {
-      (Some(at), Some(rtt)) => now < at + rtt * 2,
-      _ => false,
-    };
-    let delivered = if recent {
-      self.peak_delivered.0.max(self.delivered.len())
-    } else {
-      self.delivered.len()
-    } as f64;
+    let delivered = self
+      .recent_peak(now)
+      .map_or(self.delivered.len(), |peak| peak.max(self.delivered.len())) as f64;
     // Towards what the service completed, but at most halved, and never below the start in
     // one cut: 429s that have nothing to do with load (per-device rate limits, a burst of
     // faults) must not collapse the limit, which grows back only ~2% a round trip.
     let lowest = (base / 2.0).max(base.min(INITIAL_LIMIT));
     self.limit = (delivered.clamp(lowest, base) * DECREASE).max(1.0);
+  }
+
+  /// The most answers in one round trip, if seen within the last two.
+  fn recent_peak(&self, now: Instant) -> Option<usize> {
+    let (peak, at) = self.peak_delivered;
+    let rtt = self.round_trip?;
+    at.filter(|&at| now < at + rtt * 2).map(|_| peak)
   }
 
   /// Whether a hold (a Retry-After) runs at `now`.
